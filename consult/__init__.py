@@ -1,0 +1,34 @@
+"""The consultation platform for the Global Charter-Agenda for Human Rights in the City."""
+
+from flask import Flask
+
+from consult import database  # noqa: F401  (registers the engine settings)
+from consult.config import load_config
+from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+
+    from consult import web
+    from consult.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from consult.accounts import bp as accounts_bp
+    from consult.charter import bp as charter_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(charter_bp)
+    web.init_app(app)
+
+    from consult.cli import register_commands
+
+    register_commands(app)
+    return app

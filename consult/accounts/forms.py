@@ -1,0 +1,85 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from consult.i18n import LANGUAGE_NAMES, country_choices
+from consult.models import OrganisationKind, Region
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+
+
+def _language_choices():
+    return [(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+class MinimumPasswordLength:
+    def __call__(self, form, field):
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        if len(field.data or "") < minimum:
+            raise ValidationError(_l("Use at least %(n)s characters.", n=minimum))
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), MinimumPasswordLength()])
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
+    )
+    locale = SelectField(_l("Preferred language"), choices=_language_choices)
+    affiliation = RadioField(
+        _l("I take part"),
+        choices=[
+            ("existing", _l("for an organisation already on the platform")),
+            ("new", _l("for an organisation not yet on the platform")),
+            ("individual", _l("as an individual")),
+        ],
+        default="existing",
+    )
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()], validate_choice=False)
+    organisation_name = StringField(_l("Name of the organisation"), validators=[Optional(), Length(max=200)])
+    organisation_kind = SelectField(_l("Kind of organisation"), choices=OrganisationKind.choices)
+    organisation_region = SelectField(_l("UCLG region"), choices=lambda: Region.choices()[1:])
+    country = SelectField(_l("Country"), validators=[Optional()], choices=[])
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_id.choices = [(0, _l("Choose your organisation"))] + [(o.id, o.name) for o in organisations]
+        self.country.choices = [("", _l("Choose a country"))] + country_choices()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        required = _l("This field is required.")
+        if self.affiliation.data == "existing":
+            valid_ids = {value for value, _ in self.organisation_id.choices if value}
+            if self.organisation_id.data not in valid_ids:
+                self.organisation_id.errors.append(_l("Choose your organisation in the list."))
+                ok = False
+        elif self.affiliation.data == "new":
+            if not (self.organisation_name.data or "").strip():
+                self.organisation_name.errors.append(required)
+                ok = False
+            if not self.country.data:
+                self.country.errors.append(required)
+                ok = False
+        return ok
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Preferred language"), choices=_language_choices)
+
+
+class LanguageForm(FlaskForm):
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    pass

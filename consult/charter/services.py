@@ -1,0 +1,187 @@
+"""Rules about the charter's text: building versions from documents, reading them efficiently,
+and keeping translations aligned."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from consult.documents.model import Document
+from consult.extensions import db
+from consult.models import Article, ArticleText, Charter, Round, Section, TextStatus, Version, VersionState
+from consult.text.markdown import render_markdown
+
+MAIN_CHARTER_SLUG = "global-charter-agenda"
+
+
+class AlignmentError(ValueError):
+    """The language versions of a draft do not have the same structure."""
+
+
+def main_charter() -> Charter | None:
+    return db.session.scalar(sa.select(Charter).where(Charter.slug == MAIN_CHARTER_SLUG))
+
+
+def current_version(charter: Charter) -> Version | None:
+    """The version people are consulted on; failing that, the latest published one."""
+    for states in ((VersionState.in_consultation,), (VersionState.published,)):
+        version = db.session.scalar(
+            sa.select(Version)
+            .where(Version.charter_id == charter.id, Version.state.in_(states))
+            .order_by(Version.id.desc())
+            .limit(1)
+        )
+        if version:
+            return version
+    return None
+
+
+def load_version(version: Version) -> list[Section]:
+    """Sections with their articles and every text: three queries, however long the charter."""
+    return list(
+        db.session.scalars(
+            sa.select(Section)
+            .where(Section.version_id == version.id)
+            .order_by(Section.position)
+            .options(selectinload(Section.articles).selectinload(Article.texts))
+        )
+    )
+
+
+def article_with_texts(article_id: int) -> Article | None:
+    return db.session.scalar(
+        sa.select(Article)
+        .where(Article.id == article_id)
+        .options(selectinload(Article.texts), selectinload(Article.section), selectinload(Article.version))
+    )
+
+
+@dataclass
+class Neighbours:
+    previous: Article | None
+    next: Article | None
+
+
+def neighbours(article: Article) -> Neighbours:
+    def step(comparison, order):
+        return db.session.scalar(
+            sa.select(Article)
+            .where(Article.version_id == article.version_id, comparison)
+            .order_by(order)
+            .limit(1)
+            .options(selectinload(Article.texts))
+        )
+
+    return Neighbours(
+        previous=step(Article.position < article.position, Article.position.desc()),
+        next=step(Article.position > article.position, Article.position),
+    )
+
+
+def rounds_of_version(version: Version) -> list[Round]:
+    return list(db.session.scalars(sa.select(Round).where(Round.version_id == version.id).order_by(Round.opens_at)))
+
+
+def create_version(
+    charter: Charter,
+    documents: dict[str, Document],
+    *,
+    slug: str,
+    labels: dict[str, str],
+    source_locale: str = "en",
+    state: VersionState = VersionState.draft,
+    based_on: Version | None = None,
+) -> Version:
+    """Turn one imported document per locale into a Version with aligned article texts.
+
+    Articles carried over from `based_on` (same section place and number) keep its lineage,
+    so history and diffs follow them.
+    """
+    if source_locale not in documents:
+        raise AlignmentError(f"the source language ({source_locale}) is missing")
+    source = documents[source_locale]
+    _check_alignment(source, documents)
+
+    version = Version(
+        charter=charter, slug=slug, labels=labels, state=state, source_locale=source_locale, based_on=based_on
+    )
+    db.session.add(version)
+    lineage = _lineage_by_place(based_on) if based_on else {}
+    position = 0
+    for s_index, doc_section in enumerate(source.sections):
+        section = Section(
+            version=version,
+            position=s_index,
+            titles={loc: doc.sections[s_index].title for loc, doc in documents.items()},
+        )
+        db.session.add(section)
+        for a_index, doc_article in enumerate(doc_section.articles):
+            position += 1
+            article = Article(
+                version=version, section=section, number=doc_article.number,
+                numbering=doc_article.numbering, position=position,
+            )
+            key = _place_key(s_index, a_index, doc_article.number)
+            if key in lineage:
+                article.lineage_id = lineage[key]
+            for locale, doc in documents.items():
+                translated = doc.sections[s_index].articles[a_index]
+                article.texts.append(
+                    ArticleText(
+                        locale=locale,
+                        title=translated.title,
+                        body=translated.body,
+                        body_html=render_markdown(translated.body),
+                        status=TextStatus.source if locale == source_locale else TextStatus.current,
+                        source_revision=None if locale == source_locale else 1,
+                    )
+                )
+            db.session.add(article)
+    db.session.flush()
+    return version
+
+
+def _place_key(section_index: int, article_index: int, number: str) -> tuple:
+    # Numbered articles are matched by number within their section, unnumbered ones by place.
+    return (section_index, number) if number else (section_index, f"#{article_index}")
+
+
+def _lineage_by_place(version: Version) -> dict[tuple, str]:
+    keys = {}
+    for s_index, section in enumerate(load_version(version)):
+        for a_index, article in enumerate(section.articles):
+            keys[_place_key(s_index, a_index, article.number)] = article.lineage_id
+    return keys
+
+
+def _check_alignment(source: Document, documents: dict[str, Document]) -> None:
+    expected = [[a.number for a in s.articles] for s in source.sections]
+    for locale, doc in documents.items():
+        found = [[a.number for a in s.articles] for s in doc.sections]
+        if found != expected:
+            raise AlignmentError(f"the {locale} text does not have the same sections and articles as the {source.locale} text")
+
+
+def update_article_text(article: Article, locale: str, *, title: str, body: str) -> ArticleText:
+    """Save one language of an article. Changing the source marks the translations outdated;
+    saving a translation marks it current against the source's present revision."""
+    texts = {t.locale: t for t in article.texts}
+    source = texts.get(article.version.source_locale)
+    text = texts.get(locale)
+    if text is None:
+        text = ArticleText(locale=locale, title=title, body=body, body_html="", status=TextStatus.current)
+        article.texts.append(text)
+    elif (text.title, text.body) == (title, body):
+        return text
+    else:
+        text.revision += 1
+    text.title, text.body, text.body_html = title, body, render_markdown(body)
+    if text is source:
+        for other in article.texts:
+            if other is not source and other.status is not TextStatus.outdated:
+                other.status = TextStatus.outdated
+    else:
+        text.status = TextStatus.current
+        text.source_revision = source.revision if source else None
+    db.session.flush()
+    return text

@@ -1,0 +1,92 @@
+"""Flask commands: demo, seed, translate."""
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from consult import catalogs
+from consult.extensions import db
+from consult.models import Charter
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(seed_command)
+    app.cli.add_command(translate)
+
+
+def _seeds_dir() -> Path:
+    return Path(current_app.config["SEEDS_DIR"])
+
+
+def _load_seeds_with_progress() -> dict[str, int]:
+    from consult.seeding import load_seeds
+
+    steps = ["charter", "organisations", "users", "rounds", "amendments", "supports", "comments"]
+    with click.progressbar(length=len(steps), label="Loading the demo consultation") as bar:
+        created = load_seeds(_seeds_dir(), progress=lambda _step: bar.update(1))
+    db.session.commit()
+    return created
+
+
+def _print_demo_accounts() -> None:
+    from consult.seeding import DEMO_PASSWORD, demo_accounts
+
+    click.echo("\nDemo accounts (password: %s):" % DEMO_PASSWORD)
+    for account in demo_accounts(_seeds_dir()):
+        click.echo(f"  {account['email']:<28} {account['demo_account']}")
+    click.echo()
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load the demo consultation (safe to run again: nothing is duplicated)."""
+    created = _load_seeds_with_progress()
+    click.echo("Created: " + ", ".join(f"{n} {what}" for what, n in created.items()))
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Create or upgrade the database, load the demo on first start, and serve."""
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    catalogs.compile_all()
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Charter)) == 0:
+        _load_seeds_with_progress()
+    _print_demo_accounts()
+    if not no_serve:
+        click.echo(f"Serving the demo consultation on http://{host}:{port}/  (Ctrl+C stops it)")
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.group()
+def translate() -> None:
+    """Interface translations: extract, update, compile."""
+
+
+@translate.command()
+def extract() -> None:
+    """Write translations/messages.pot from the code and templates."""
+    catalogs.write_template()
+    click.echo(f"Wrote {catalogs.POT_FILE}")
+
+
+@translate.command()
+def update() -> None:
+    """Extract, then merge new messages into the fr and es catalogs."""
+    catalogs.write_template()
+    catalogs.update()
+    click.echo("Updated: " + ", ".join(catalogs.TARGET_LOCALES))
+
+
+@translate.command("compile")
+def compile_() -> None:
+    """Compile the catalogs into the .mo files the app reads."""
+    written = catalogs.compile_all(force=True)
+    click.echo("Compiled: " + ", ".join(written))

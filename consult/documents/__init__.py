@@ -1,0 +1,1 @@
+"""One neutral document model; importers turn files into it, exporters render it."""

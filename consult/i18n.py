@@ -1,0 +1,69 @@
+"""Locale selection and locale-aware formatting of countries, regions and dates."""
+
+from datetime import datetime
+
+import pycountry
+from babel import Locale
+from flask import current_app, request, session
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_login import current_user
+
+from consult.models import utcnow
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}  # each in its own language
+
+
+def supported_locales() -> tuple[str, ...]:
+    return tuple(current_app.config["LOCALES"])
+
+
+def select_locale() -> str:
+    """An explicit ?lang= (kept in the session), the saved preference, the session, the browser, English."""
+    locales = supported_locales()
+    explicit = request.args.get("lang")
+    if explicit in locales:
+        session["lang"] = explicit
+        return explicit
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
+    if session.get("lang") in locales:
+        return session["lang"]
+    return request.accept_languages.best_match(locales) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def country_name(code: str | None, locale: str | None = None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(locale or current_locale()).territories.get(code.upper(), code)
+
+
+def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
+    """ISO 3166-1 countries (pycountry) named in the reader's language (CLDR), sorted for them."""
+    names = Locale.parse(locale or current_locale()).territories
+    choices = [(c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries]
+    return sorted(choices, key=lambda item: _collation_key(item[1]))
+
+
+def _collation_key(text: str) -> str:
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+
+
+def datetime_utc(value: datetime | None) -> str:
+    """A date-time as the reader writes it, with the zone spelled out (rounds are global)."""
+    if value is None:
+        return ""
+    return format_datetime(value, "long")
+
+
+def date_only(value: datetime | None) -> str:
+    return format_datetime(value, "d MMMM y") if value else ""
+
+
+def time_until(value: datetime) -> str:
+    return format_timedelta(value - utcnow(), granularity="day", add_direction=True)

@@ -1,0 +1,93 @@
+"""Organisations and users."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.models.base import Base, LabelledEnum, TimestampMixin, enum_column
+
+
+class Region(LabelledEnum):
+    """UCLG's world regions and sections; `global` is only for rounds open to everyone."""
+
+    global_ = "global", _l("Global")
+    africa = "africa", _l("Africa")
+    asia_pacific = "asia-pacific", _l("Asia-Pacific")
+    eurasia = "eurasia", _l("Eurasia")
+    europe = "europe", _l("Europe")
+    latin_america = "latin-america", _l("Latin America")
+    mewa = "mewa", _l("Middle East and West Asia")
+    north_america = "north-america", _l("North America")
+    metropolitan = "metropolitan", _l("Metropolitan section")
+    forum_of_regions = "forum-of-regions", _l("Forum of Regions")
+
+    @classmethod
+    def of_organisations(cls) -> list["Region"]:
+        return [r for r in cls if r is not cls.global_]
+
+
+class OrganisationKind(LabelledEnum):
+    local_government = "local-government", _l("Local government")
+    regional_government = "regional-government", _l("Regional government")
+    association = "association", _l("Association of local governments")
+    civil_society = "civil-society", _l("Civil society organisation")
+    academia = "academia", _l("Academia")
+    international = "international", _l("International organisation")
+    other = "other", _l("Other")
+
+
+class Role(LabelledEnum):
+    participant = "participant", _l("Participant")
+    moderator = "moderator", _l("Moderator")
+    secretariat = "secretariat", _l("Secretariat")
+
+
+class Organisation(TimestampMixin, Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
+    country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
+    region: Mapped[Region] = mapped_column(enum_column(Region))
+    verified_at: Mapped[datetime | None]
+
+    members: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.participant)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # Individuals have no organisation; they say where they live for the statistics.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def region(self) -> Region | None:
+        return self.organisation.region if self.organisation else None
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r}>"

@@ -1,0 +1,254 @@
+"""The one place that answers: may this person do this to that, now?
+
+Views call `authorize()` (refusing with a translated reason), templates call `can()` (to hide
+the button exactly when the action would be refused). Every view is declared `@public` or
+`@checked`; an undeclared endpoint is refused, and a `@checked` view that never called
+`authorize()` is an error — deny by default.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from consult.models import (
+    Amendment,
+    AmendmentStatus,
+    Comment,
+    Role,
+    Round,
+    RoundState,
+    User,
+    Version,
+    VersionState,
+    Visibility,
+    utcnow,
+)
+
+
+class Action(StrEnum):
+    # anyone
+    view_version = "view_version"
+    # participants
+    manage_own_account = "manage_own_account"
+    propose_amendment = "propose_amendment"
+    support_amendment = "support_amendment"
+    comment = "comment"
+    edit_amendment = "edit_amendment"
+    withdraw_amendment = "withdraw_amendment"
+    edit_comment = "edit_comment"
+    delete_comment = "delete_comment"
+    report = "report"
+    # moderators
+    moderate = "moderate"  # hide / restore, the report queue
+    answer_amendment = "answer_amendment"
+    close_round = "close_round"
+    record_on_behalf = "record_on_behalf"
+    consolidate = "consolidate"
+    view_audit_log = "view_audit_log"
+    # secretariat
+    manage_rounds = "manage_rounds"
+    manage_versions = "manage_versions"
+    manage_users = "manage_users"
+    export_all = "export_all"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+
+_NEEDS_LOGIN = _l("Please log in to take part.")
+_NOT_ALLOWED = _l("You are not allowed to do this.")
+
+_MODERATOR_ACTIONS = {
+    Action.moderate, Action.answer_amendment, Action.close_round,
+    Action.record_on_behalf, Action.consolidate, Action.view_audit_log,
+}
+_SECRETARIAT_ACTIONS = {Action.manage_rounds, Action.manage_versions, Action.manage_users, Action.export_all}
+_ROUND_FEATURE = {
+    Action.propose_amendment: ("allows_amendments", _l("This round does not take amendments.")),
+    Action.support_amendment: ("allows_supports", _l("This round does not take supports.")),
+    Action.comment: ("allows_comments", _l("This round does not take comments.")),
+}
+
+
+def is_moderator(user) -> bool:
+    return bool(user and user.is_authenticated and user.role in (Role.moderator, Role.secretariat))
+
+
+def is_secretariat(user) -> bool:
+    return bool(user and user.is_authenticated and user.role is Role.secretariat)
+
+
+def decide(user: User | None, action: Action, obj=None, *, now: datetime | None = None) -> Decision:
+    """Role × round state × ownership. `obj` is the Round, Amendment, Comment or Version acted on."""
+    now = now or utcnow()
+    authenticated = bool(user and user.is_authenticated)
+
+    if action is Action.view_version:
+        if isinstance(obj, Version) and obj.state in (VersionState.draft, VersionState.consolidating):
+            return ALLOW if is_moderator(user) else Decision(False, _NOT_ALLOWED)
+        return ALLOW
+
+    if not authenticated:
+        return Decision(False, _NEEDS_LOGIN)
+    if action is Action.manage_own_account:
+        return ALLOW
+    if action in _SECRETARIAT_ACTIONS:
+        return ALLOW if is_secretariat(user) else Decision(False, _NOT_ALLOWED)
+    if action in _MODERATOR_ACTIONS:
+        if not is_moderator(user):
+            return Decision(False, _NOT_ALLOWED)
+        return _moderator_round_rule(action, obj, now)
+
+    if action in _ROUND_FEATURE:
+        return _participation(user, action, _round_of(obj), now)
+    if action in (Action.edit_amendment, Action.withdraw_amendment):
+        return _own_amendment(user, obj, now)
+    if action in (Action.edit_comment, Action.delete_comment):
+        return _own_comment(user, obj, now)
+    if action is Action.report:
+        return ALLOW
+    return Decision(False, _NOT_ALLOWED)
+
+
+def _round_of(obj) -> Round:
+    if isinstance(obj, Round):
+        return obj
+    if isinstance(obj, Amendment | Comment):
+        return obj.round
+    raise TypeError(f"no round for {obj!r}")
+
+
+def _round_open(round_: Round, now: datetime) -> Decision:
+    phase = round_.phase(now)
+    if phase is RoundState.scheduled:
+        return Decision(False, _l("This round has not opened yet."))
+    if phase is not RoundState.open:
+        return Decision(False, _l("This round is closed; contributions can no longer be made or changed."))
+    return ALLOW
+
+
+def _participation(user: User, action: Action, round_: Round, now: datetime) -> Decision:
+    if not (decision := _round_open(round_, now)):
+        return decision
+    flag, refusal = _ROUND_FEATURE[action]
+    if not getattr(round_, flag):
+        return Decision(False, refusal)
+    if is_moderator(user):
+        return ALLOW  # moderators take part everywhere, e.g. to record in-person contributions
+    organisation = user.organisation
+    if round_.restricted_to_region and (organisation is None or organisation.region is not round_.region):
+        return Decision(False, _l("This round is reserved for organisations of its region."))
+    if (
+        action is Action.propose_amendment
+        and round_.requires_verified_organisation
+        and (organisation is None or not organisation.is_verified)
+    ):
+        return Decision(False, _l("Amendments in this round need an organisation verified by the secretariat."))
+    return ALLOW
+
+
+def _own_amendment(user: User, amendment: Amendment, now: datetime) -> Decision:
+    if amendment.author_id != user.id:
+        return Decision(False, _NOT_ALLOWED)
+    if amendment.status is not AmendmentStatus.submitted:
+        return Decision(False, _l("This amendment has been answered or withdrawn and can no longer be changed."))
+    return _round_open(amendment.round, now)
+
+
+def _own_comment(user: User, comment: Comment, now: datetime) -> Decision:
+    if comment.author_id != user.id or comment.visibility is not Visibility.visible:
+        return Decision(False, _NOT_ALLOWED)
+    return _round_open(comment.round, now)
+
+
+def _moderator_round_rule(action: Action, obj, now: datetime) -> Decision:
+    """Closed rounds are read-only for moderators too, except answering and hiding."""
+    if action is Action.close_round and isinstance(obj, Round):
+        return _round_open(obj, now)
+    if action is Action.record_on_behalf and obj is not None:
+        return _round_open(_round_of(obj), now)
+    if action is Action.answer_amendment and isinstance(obj, Amendment):
+        if obj.round.phase(now) is RoundState.scheduled or obj.status is AmendmentStatus.withdrawn:
+            return Decision(False, _NOT_ALLOWED)
+    return ALLOW
+
+
+# --- for views and templates ----------------------------------------------------------------
+
+
+def can(action: Action | str, obj=None) -> Decision:
+    return decide(current_user, Action(action), obj)
+
+
+def authorize(action: Action | str, obj=None) -> Decision:
+    """Refuse the request (401 for visitors, 403 otherwise) unless the action is allowed."""
+    g.authorized = True
+    decision = can(action, obj)
+    if not decision:
+        abort(401 if not current_user.is_authenticated else 403, description=str(decision.reason))
+    return decision
+
+
+def check(action: Action | str, obj=None) -> Decision:
+    """Like authorize() but returns the refusal, for views that re-show a form with its text."""
+    g.authorized = True
+    return can(action, obj)
+
+
+def public(view: Callable) -> Callable:
+    view.access = "public"
+    return view
+
+
+def checked(view: Callable) -> Callable:
+    """The view calls authorize() or check() itself, once it has loaded the object acted on."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.authorized = False
+        response = view(*args, **kwargs)
+        if not g.authorized:
+            raise RuntimeError(f"view {request.endpoint} is @checked but never called authorize()")
+        return response
+
+    wrapper.access = "checked"
+    return wrapper
+
+
+def requires(action: Action) -> Callable:
+    """For views whose permission needs no object: decided before the view runs."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            authorize(action)
+            return view(*args, **kwargs)
+
+        wrapper.access = "checked"
+        return wrapper
+
+    return decorator
+
+
+def refuse_undeclared_endpoints() -> None:
+    """before_request: an endpoint that is neither public nor checked is refused."""
+    if request.endpoint is None:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if request.endpoint == "static" or getattr(view, "access", None) in ("public", "checked"):
+        return
+    abort(403)

@@ -1,0 +1,93 @@
+"""What every request shares: one commit per request, deny by default, errors, template helpers."""
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from consult import i18n, permissions
+from consult.extensions import db, login_manager
+from consult.models import User
+
+ERROR_MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    401: (_l("Please log in"), _l("You need to log in to do this.")),
+    403: (_l("Not allowed"), _l("You are not allowed to do this.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("File too large"), _l("The file is larger than the platform accepts.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again.")),
+}
+
+SECURITY_HEADERS = {
+    # No third-party requests, no inline scripts: everything the pages need is served from here.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    app.before_request(permissions.refuse_undeclared_endpoints)
+
+    @app.after_request
+    def finish(response):
+        # One commit per request; anything refused or failed changes nothing.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        title, message = ERROR_MESSAGES.get(code, (error.name, error.description))
+        detail = error.description if code in (401, 403) and _is_custom(error) else None
+        return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _l("This form had expired. Nothing was saved; please send it again.")
+        return render_template("errors/error.html", code=400, title=_l("Form expired"), message=message), 400
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "can": permissions.can,
+            "Action": permissions.Action,
+            "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
+            "LOCALES": app.config["LOCALES"],
+            "current_locale": i18n.current_locale(),
+        }
+
+    app.jinja_env.filters.update(
+        country=i18n.country_name,
+        datetime_utc=i18n.datetime_utc,
+        date=i18n.date_only,
+        time_until=i18n.time_until,
+    )
+    app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
+
+
+def _is_custom(error: HTTPException) -> bool:
+    return error.description != type(error).description
