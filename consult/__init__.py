@@ -7,8 +7,8 @@ from consult.config import load_config
 from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
 
     from consult import web

@@ -24,6 +24,7 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a slow reader loses nothing
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's; tests use a cheap method to stay fast
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_AUTH = "10 per minute;50 per hour"
     RATELIMIT_ENABLED = True

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pycountry
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_login import current_user
 
@@ -19,6 +19,8 @@ def supported_locales() -> tuple[str, ...]:
 
 def select_locale() -> str:
     """An explicit ?lang= (kept in the session), the saved preference, the session, the browser, English."""
+    if not has_request_context():  # CLI and tests: messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     locales = supported_locales()
     explicit = request.args.get("lang")
     if explicit in locales:

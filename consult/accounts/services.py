@@ -1,6 +1,7 @@
 """Registration and authentication rules."""
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.extensions import db
@@ -11,7 +12,7 @@ _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def normalise_email(email: str) -> str:

@@ -1,0 +1,224 @@
+"""Fixtures: an app per test on a fresh database (SQLite, and PostgreSQL where a server is
+configured), clients, factories, and a helper that puts a round in a given state."""
+
+import functools
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from consult import catalogs, create_app
+from consult.accounts import services as accounts
+from consult.extensions import db
+from consult.models import Organisation, OrganisationKind, Region, Role, Round, RoundState, utcnow
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("CONSULT_TEST_POSTGRES_URL")
+REQUIRE_ALL = os.environ.get("CONSULT_REQUIRE_ALL_TESTS") == "1"
+PASSWORD = "a long enough password"
+
+
+def pytest_configure(config):
+    catalogs.compile_all()
+
+
+def base_config(database_uri: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SEEDS_DIR": str(ROOT / "seeds"),
+    }
+
+
+_pg_schema_ready = False
+
+
+def _reset_postgres(app) -> None:
+    """Build the schema once per run, then empty every table before each test."""
+    global _pg_schema_ready
+    with app.app_context():
+        if not _pg_schema_ready:
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            db.create_all()
+            _pg_schema_ready = True
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def _backends():
+    params = ["sqlite"]
+    params.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def backend(request):
+    if request.param == "postgresql" and not POSTGRES_URL:
+        if REQUIRE_ALL:
+            pytest.fail("CONSULT_TEST_POSTGRES_URL is not set but every test must run")
+        pytest.skip("no PostgreSQL server configured (CONSULT_TEST_POSTGRES_URL)")
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    if backend == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'test.sqlite'}"
+    else:
+        uri = POSTGRES_URL
+    app = create_app(base_config(uri, tmp_path), instance_path=str(tmp_path / "instance"))
+    if backend == "sqlite":
+        with app.app_context():
+            db.create_all()
+    else:
+        _reset_postgres(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_organisation(app):
+    counter = iter(range(1, 10_000))
+
+    def make(region: Region = Region.europe, verified: bool = True, **fields) -> Organisation:
+        n = next(counter)
+        organisation = Organisation(
+            name=fields.pop("name", f"Organisation {n}"),
+            kind=fields.pop("kind", OrganisationKind.local_government),
+            country=fields.pop("country", "ES"),
+            region=region,
+            verified_at=utcnow() if verified else None,
+            **fields,
+        )
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_organisation):
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role = Role.participant, organisation: Organisation | None | str = "new", **fields):
+        n = next(counter)
+        if organisation == "new":
+            organisation = make_organisation()
+        user = accounts.register(
+            email=fields.pop("email", f"user{n}@example.org"),
+            name=fields.pop("name", f"User {n}"),
+            password=fields.pop("password", PASSWORD),
+            locale=fields.pop("locale", "en"),
+            organisation=organisation,
+            role=role,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password: str = PASSWORD):
+        response = client.post("/account/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.data
+        return user
+
+    return do
+
+
+@pytest.fixture
+def demo(app):
+    """The whole demo consultation, loaded through the seed path."""
+    from consult.seeding import load_seeds
+
+    load_seeds(ROOT / "seeds")
+    db.session.commit()
+
+
+@pytest.fixture
+def charter_version(app):
+    """The consultation draft alone (no rounds or people), through the Markdown importer."""
+    from consult.charter import services
+    from consult.models import Charter, VersionState
+
+    charter = Charter(slug=services.MAIN_CHARTER_SLUG, titles={"en": "Global Charter-Agenda for Human Rights in the City"})
+    db.session.add(charter)
+    version = services.create_version(charter, _draft_documents(), slug="draft", labels={"en": "Draft"},
+                                       state=VersionState.in_consultation)
+    db.session.commit()
+    return version
+
+
+@functools.cache
+def _draft_documents():
+    from consult.documents.markdown_import import import_markdown
+
+    return {
+        locale: import_markdown((ROOT / "seeds" / "charter" / f"draft.{locale}.md").read_text(encoding="utf-8"), locale)
+        for locale in ("en", "fr", "es")
+    }
+
+
+def put_round_in_state(round_: Round, state: RoundState) -> Round:
+    """Move a round's dates around the present so that its phase is `state`."""
+    now = utcnow()
+    round_.closed_early_at = None
+    if state is RoundState.scheduled:
+        round_.opens_at, round_.closes_at = now + timedelta(days=1), now + timedelta(days=30)
+    elif state is RoundState.open:
+        round_.opens_at, round_.closes_at = now - timedelta(days=1), now + timedelta(days=30)
+    else:
+        round_.opens_at, round_.closes_at = now - timedelta(days=30), now - timedelta(days=1)
+    db.session.commit()
+    assert round_.phase() is (RoundState.closed if state is RoundState.concluded else state)
+    return round_
+
+
+@pytest.fixture
+def make_round(app, charter_version):
+    def make(state: RoundState = RoundState.open, region: Region = Region.global_, **fields) -> Round:
+        round_ = Round(
+            version=charter_version,
+            slug=fields.pop("slug", f"round-{state.value}-{region.value}-{utcnow().timestamp()}"),
+            titles={"en": "A round"},
+            descriptions={"en": "A round for tests"},
+            region=region,
+            opens_at=utcnow(),
+            closes_at=utcnow(),
+            **fields,
+        )
+        db.session.add(round_)
+        return put_round_in_state(round_, state)
+
+    return make
+
+
+def count_rows(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))

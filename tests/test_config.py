@@ -1,0 +1,53 @@
+import pytest
+
+from consult import create_app
+from consult.config import normalise_database_url
+
+
+def test_defaults_then_instance_file_then_environment(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("PASSWORD_MIN_LENGTH = 12\nRATELIMIT_AUTH = '3 per minute'\n")
+    monkeypatch.setenv("CONSULT_RATELIMIT_AUTH", "5 per minute")
+    monkeypatch.setenv("CONSULT_SESSION_COOKIE_SECURE", "true")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    app = create_app(instance_path=str(instance))
+
+    assert app.config["PASSWORD_MIN_LENGTH"] == 12  # instance file over defaults
+    assert app.config["RATELIMIT_AUTH"] == "5 per minute"  # environment over instance file
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'consult.sqlite'}"
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONSULT_SECRET_KEY", raising=False)
+    first = create_app(instance_path=str(tmp_path / "i")).config["SECRET_KEY"]
+    second = create_app(instance_path=str(tmp_path / "i")).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "i" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_database_url_selects_postgresql_through_psycopg3(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal/consult")
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/consult"
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgresql://h/d", "postgresql+psycopg://h/d"),
+        ("postgresql+psycopg://h/d", "postgresql+psycopg://h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_normalise_database_url(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_session_cookie_is_httponly_and_samesite(client, make_user, login):
+    user = make_user()
+    response = client.post("/account/login", data={"email": user.email, "password": "a long enough password"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
