@@ -27,6 +27,12 @@ def po_path(locale: str) -> Path:
     return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
 
 
+def _wanted_directory(dirpath: str) -> bool:
+    # Babel skips folders starting with "_" by default; templates/_macros holds messages too.
+    name = Path(dirpath).name
+    return not name.startswith(".") and name not in ("__pycache__", ".venv", "node_modules")
+
+
 def extract() -> bytes:
     """The template catalog as bytes, from the package's Python code and templates."""
     with open(TRANSLATIONS / "babel.cfg", encoding="utf-8") as cfg:
@@ -34,7 +40,8 @@ def extract() -> bytes:
     catalog = Catalog(project="consult", version="1", creation_date=_FIXED_DATE, revision_date=_FIXED_DATE,
                       msgid_bugs_address="", copyright_holder="", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        PROJECT_ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+        PROJECT_ROOT, method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True, directory_filter=_wanted_directory,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     out = BytesIO()
@@ -57,8 +64,10 @@ def update() -> None:
                 catalog = read_po(f, locale=locale)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            catalog = Catalog(locale=locale, creation_date=_FIXED_DATE)
+            catalog = Catalog(locale=locale, project="consult", version="1", creation_date=_FIXED_DATE,
+                              msgid_bugs_address="", copyright_holder="", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.fuzzy = False
         catalog.revision_date = _FIXED_DATE
         with open(path, "wb") as f:
             write_po(f, catalog, width=100, no_location=True, sort_output=True, ignore_obsolete=True)

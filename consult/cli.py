@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from consult import catalogs
@@ -42,6 +43,7 @@ def _print_demo_accounts() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Load the demo consultation (safe to run again: nothing is duplicated)."""
     created = _load_seeds_with_progress()
@@ -52,6 +54,7 @@ def seed_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare the database and exit.")
+@with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Create or upgrade the database, load the demo on first start, and serve."""
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -71,6 +74,7 @@ def translate() -> None:
 
 
 @translate.command()
+@with_appcontext
 def extract() -> None:
     """Write translations/messages.pot from the code and templates."""
     catalogs.write_template()

@@ -199,6 +199,8 @@ def authorize(action: Action | str, obj=None) -> Decision:
     g.authorized = True
     decision = can(action, obj)
     if not decision:
+        if not current_user.is_authenticated and request.method == "GET":
+            abort(current_app.login_manager.unauthorized())  # to the login page, and back after
         abort(401 if not current_user.is_authenticated else 403, description=str(decision.reason))
     return decision
 

@@ -66,7 +66,7 @@ class _Loader:
         self.dir, self.data, self.now = seeds_dir, data, now
         self.created = {key: 0 for key in ("versions", "organisations", "users", "rounds", "amendments", "supports", "comments")}
         self.versions: dict[str, Version] = {}
-        self.organisations: dict[str, Organisation] = {}
+        self.orgs_by_key: dict[str, Organisation] = {}
         self.users_by_email: dict[str, User] = {}
         self.rounds_by_slug: dict[str, Round] = {}
         self.amendments_by_key: dict[str, Amendment] = {}
@@ -125,7 +125,7 @@ class _Loader:
                 )
                 db.session.add(organisation)
                 self.created["organisations"] += 1
-            self.organisations[spec["key"]] = organisation
+            self.orgs_by_key[spec["key"]] = organisation
         db.session.flush()
 
     def users(self) -> None:
@@ -137,7 +137,7 @@ class _Loader:
                     name=spec["name"],
                     password=DEMO_PASSWORD,
                     locale=spec.get("locale", "en"),
-                    organisation=self.organisations.get(spec.get("organisation", "")),
+                    organisation=self.orgs_by_key.get(spec.get("organisation", "")),
                     country=spec.get("country"),
                     role=Role(spec.get("role", "participant")),
                 )

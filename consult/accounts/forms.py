@@ -1,6 +1,7 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -15,8 +16,12 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _language_choices():
-    return [(code, name) for code, name in LANGUAGE_NAMES.items()]
+    return options(LANGUAGE_NAMES.items())
 
 
 class MinimumPasswordLength:
@@ -36,29 +41,29 @@ class RegistrationForm(FlaskForm):
     locale = SelectField(_l("Preferred language"), choices=_language_choices)
     affiliation = RadioField(
         _l("I take part"),
-        choices=[
+        choices=lambda: options([
             ("existing", _l("for an organisation already on the platform")),
             ("new", _l("for an organisation not yet on the platform")),
             ("individual", _l("as an individual")),
-        ],
+        ]),
         default="existing",
     )
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()], validate_choice=False)
     organisation_name = StringField(_l("Name of the organisation"), validators=[Optional(), Length(max=200)])
-    organisation_kind = SelectField(_l("Kind of organisation"), choices=OrganisationKind.choices)
-    organisation_region = SelectField(_l("UCLG region"), choices=lambda: Region.choices()[1:])
+    organisation_kind = SelectField(_l("Kind of organisation"), choices=lambda: options(OrganisationKind.choices()))
+    organisation_region = SelectField(_l("UCLG region"), choices=lambda: options(Region.choices()[1:]))
     country = SelectField(_l("Country"), validators=[Optional()], choices=[])
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.organisation_id.choices = [(0, _l("Choose your organisation"))] + [(o.id, o.name) for o in organisations]
-        self.country.choices = [("", _l("Choose a country"))] + country_choices()
+        self.organisation_id.choices = options([(0, _l("Choose your organisation"))] + [(o.id, o.name) for o in organisations])
+        self.country.choices = options([("", _l("Choose a country"))] + country_choices())
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         required = _l("This field is required.")
         if self.affiliation.data == "existing":
-            valid_ids = {value for value, _ in self.organisation_id.choices if value}
+            valid_ids = {choice.value for choice in self.organisation_id.choices if choice.value}
             if self.organisation_id.data not in valid_ids:
                 self.organisation_id.errors.append(_l("Choose your organisation in the list."))
                 ok = False

@@ -1,0 +1,47 @@
+"""axe-core finds no serious or critical violation on the pages of the foundation."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import screenshot
+
+PAGES = {
+    "home": "/",
+    "contents": "/charter/",
+    "article": "ARTICLE",
+    "languages": "ARTICLE/languages",
+    "login": "/account/login",
+    "register": "/account/register",
+}
+
+
+def _article_url(page) -> str:
+    page.goto("/charter/")
+    return page.locator(".toc-section").nth(2).get_by_role("link").first.get_attribute("href")
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_pages_have_no_serious_accessibility_violation(page, locale, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    article = _article_url(page)
+    axe = Axe()
+    failures = {}
+    for name, path in PAGES.items():
+        page.goto(path.replace("ARTICLE", article) + f"?lang={locale}")
+        screenshot(page, f"{name}-{locale}-{width}")
+        results = axe.run(page)
+        serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            failures[name] = serious
+    assert failures == {}
+
+
+def test_account_page_is_accessible(page):
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").fill("participant@demo.test")
+    page.get_by_label("Password").fill("consult-demo")
+    page.locator("form[action='/account/login'] button[type=submit]").click()
+    page.goto("/account/settings")
+    results = Axe().run(page)
+    assert [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")] == []

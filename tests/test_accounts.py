@@ -1,0 +1,144 @@
+import sqlalchemy as sa
+import pytest
+
+from consult.extensions import db
+from consult.models import Organisation, OrganisationKind, Region, User
+from tests.conftest import PASSWORD, count_rows
+
+
+def registration(**overrides):
+    data = {
+        "name": "Amina Diallo",
+        "email": "Amina@Example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "locale": "fr",
+        "affiliation": "individual",
+        "organisation_id": "0",
+        "organisation_name": "",
+        "organisation_kind": "civil-society",
+        "organisation_region": "africa",
+        "country": "SN",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_an_individual_registers_and_logs_in(client):
+    response = client.post("/account/register", data=registration())
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+    user = db.session.scalar(sa.select(User))
+    assert user.email == "amina@example.org" and user.organisation is None and user.country == "SN"
+    assert user.locale == "fr"
+    assert user.password_hash != PASSWORD
+
+    response = client.post("/account/login", data={"email": "AMINA@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get("/account/settings")
+    assert page.status_code == 200 and "Amina Diallo".encode() in page.data
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(app):
+    from consult.accounts.services import hash_password
+
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    assert hash_password(PASSWORD).startswith("scrypt:")
+
+
+def test_joining_a_new_organisation_creates_it_unverified(client):
+    response = client.post("/account/register", data=registration(
+        affiliation="new", organisation_name="Réseau des villes du Sahel", organisation_kind="association",
+        organisation_region="africa", country="BF"))
+    assert response.status_code == 302
+    organisation = db.session.scalar(sa.select(Organisation))
+    assert organisation.name == "Réseau des villes du Sahel"
+    assert organisation.kind is OrganisationKind.association and organisation.region is Region.africa
+    assert organisation.verified_at is None
+    assert db.session.scalar(sa.select(User)).organisation_id == organisation.id
+
+
+def test_joining_an_existing_organisation(client, make_organisation):
+    city = make_organisation(name="City of Bogotá", region=Region.latin_america, country="CO")
+    assert client.post("/account/register", data=registration(affiliation="existing", organisation_id=str(city.id))).status_code == 302
+    assert db.session.scalar(sa.select(User)).organisation_id == city.id
+
+
+def test_bad_input_is_refused_clearly_and_keeps_what_was_typed(client):
+    response = client.post("/account/register", data=registration(password="short", confirm="short",
+                                                                  affiliation="new", organisation_name=""))
+    assert response.status_code == 400
+    assert b"Use at least 10 characters." in response.data
+    assert b"This field is required." in response.data
+    assert b'value="Amina Diallo"' in response.data and b'value="Amina@Example.org"' in response.data
+    assert count_rows(User) == 0 and count_rows(Organisation) == 0
+
+
+def test_errors_are_translated(client):
+    response = client.post("/account/register?lang=es", data=registration(password="short", confirm="short"))
+    assert "Use al menos 10 caracteres.".encode() in response.data
+
+
+def test_a_known_address_gets_the_same_answer_and_no_second_account(client, make_user):
+    make_user(email="taken@example.org")
+    first = client.post("/account/register", data=registration(email="taken@example.org"))
+    second = client.post("/account/register", data=registration(email="fresh@example.org"))
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"].replace("taken", "X") == second.headers["Location"].replace("fresh", "X")
+    assert count_rows(User) == 2
+
+
+def test_login_says_the_same_for_unknown_address_and_wrong_password(client, make_user):
+    user = make_user()
+    unknown = client.post("/account/login", data={"email": "nobody@example.org", "password": PASSWORD})
+    wrong = client.post("/account/login", data={"email": user.email, "password": "wrong password!"})
+    assert unknown.status_code == wrong.status_code == 400
+    assert unknown.data.replace(b"nobody@example.org", b"@") == wrong.data.replace(user.email.encode(), b"@")
+    assert b"do not match an account" in unknown.data
+
+
+@pytest.mark.parametrize("target, lands_on", [
+    ("/charter/", "/charter/"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+    ("/\\evil.example", "/"),
+    ("javascript:alert(1)", "/"),
+])
+def test_next_only_ever_leads_to_a_local_page(client, make_user, target, lands_on):
+    user = make_user()
+    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD, "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == lands_on
+
+
+def test_logout_is_a_post(client, make_user, login):
+    login(make_user())
+    assert client.get("/account/logout").status_code == 405
+    assert client.post("/account/logout").status_code == 302
+    assert client.get("/account/settings").status_code == 302  # back to the login page
+
+
+def test_settings_need_a_login_and_save_the_language(client, make_user, login):
+    assert "/account/login" in client.get("/account/settings").headers["Location"]
+    user = login(make_user())
+    response = client.post("/account/settings", data={"name": "New Name", "locale": "es"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.name, user.locale) == ("New Name", "es")
+    assert b'lang="es"' in client.get("/").data
+
+
+def test_login_and_registration_are_rate_limited(app):
+    from consult import create_app
+
+    limited = create_app({**app.config, "RATELIMIT_ENABLED": True}, instance_path=app.instance_path)
+    client = limited.test_client()
+    with limited.app_context():
+        codes = [client.post("/account/login", data={"email": "x@example.org", "password": "nope"}).status_code
+                 for _ in range(12)]
+        for n in range(10):
+            client.post("/account/register", data=registration(email=f"p{n}@example.org"))
+        refused = client.post("/account/register", data=registration(email="late@example.org"))
+        db.session.remove()
+        db.engine.dispose()
+    assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
+    assert refused.status_code == 429 and b"Too many attempts" in refused.data
+    assert count_rows(User) == 10

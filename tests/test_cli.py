@@ -1,0 +1,40 @@
+"""The start command and the seed command, as a newcomer runs them."""
+
+import sqlalchemy as sa
+
+from consult import create_app
+from consult.extensions import db
+from consult.models import Charter, User
+
+
+def test_demo_creates_migrates_and_seeds_a_fresh_instance_then_prints_the_accounts(tmp_path, monkeypatch):
+    for key in ("DATABASE_URL", "CONSULT_SQLALCHEMY_DATABASE_URI"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("CONSULT_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    instance = tmp_path / "instance"
+    app = create_app(instance_path=str(instance))
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert (instance / "consult.sqlite").exists() and (instance / "secret_key").exists()
+    for email in ("participant@demo.test", "asia@demo.test", "moderator@demo.test", "secretariat@demo.test"):
+        assert email in result.output
+    assert "consult-demo" in result.output
+
+    with app.app_context():
+        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Charter)) == 1
+        db.session.remove()  # SQLite: let the command's own connection take the write lock
+        # a second start upgrades (nothing to do) and does not seed again
+        again = runner.invoke(args=["demo", "--no-serve"])
+        assert again.exit_code == 0, again.output
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users
+        db.engine.dispose()
+
+
+def test_seed_command_is_idempotent(runner, app):
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0 and "3 rounds" in first.output
+    second = runner.invoke(args=["seed"])
+    assert second.exit_code == 0 and "0 rounds" in second.output and "0 amendments" in second.output
