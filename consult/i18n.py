@@ -5,7 +5,7 @@ from datetime import datetime
 import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import format_date, format_time, format_timedelta, get_locale
 from flask_login import current_user
 
 from consult.models import utcnow
@@ -57,14 +57,16 @@ def _collation_key(text: str) -> str:
 
 
 def datetime_utc(value: datetime | None) -> str:
-    """A date-time as the reader writes it, with the zone spelled out (rounds are global)."""
+    """A long date and a short time as the reader writes them, in UTC and saying so (rounds are global)."""
     if value is None:
         return ""
-    return format_datetime(value, "long")
+    pattern = get_locale().datetime_formats["long"]  # e.g. "{1} 'at' {0}", "{1}, {0}"
+    combined = pattern.format(format_time(value, "short"), format_date(value, "long")).replace("'", "")
+    return f"{combined} UTC"
 
 
 def date_only(value: datetime | None) -> str:
-    return format_datetime(value, "d MMMM y") if value else ""
+    return format_date(value, "long") if value else ""
 
 
 def time_until(value: datetime) -> str:

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from consult import i18n, permissions
+from consult.charter import labels
 from consult.extensions import db, login_manager
 from consult.models import User
 
@@ -86,6 +87,7 @@ def init_app(app: Flask) -> None:
         date=i18n.date_only,
         time_until=i18n.time_until,
     )
+    app.jinja_env.globals.update(article_label=labels.article_label, article_heading=labels.article_heading)
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
 
 

@@ -92,6 +92,7 @@ def _organisation_from(form: forms.RegistrationForm) -> Organisation | None:
 @requires(Action.manage_own_account)
 def logout():
     if forms.LogoutForm().validate_on_submit():
+        session["lang"] = current_user.locale or session.get("lang")  # keep their language after
         logout_user()
         flash(_("You have logged out."), "info")
     return redirect(url_for("charter.home"))

@@ -8,7 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from consult.documents.model import Document
 from consult.extensions import db
-from consult.models import Article, ArticleText, Charter, Round, Section, TextStatus, Version, VersionState
+from consult.models import (
+    Amendment, AmendmentKind, Article, ArticleText, Charter, Comment, Round, Section, TextStatus, Version, VersionState,
+    Visibility,
+)
 from consult.text.markdown import render_markdown
 
 MAIN_CHARTER_SLUG = "global-charter-agenda"
@@ -76,6 +79,20 @@ def neighbours(article: Article) -> Neighbours:
         previous=step(Article.position < article.position, Article.position.desc()),
         next=step(Article.position > article.position, Article.position),
     )
+
+
+def contribution_counts(article: Article) -> dict[int, tuple[int, int]]:
+    """Visible amendments and comments on this article, per round: two grouped queries."""
+    def per_round(model, *where):
+        rows = db.session.execute(
+            sa.select(model.round_id, sa.func.count()).where(model.article_id == article.id, *where).group_by(model.round_id)
+        )
+        return dict(rows.all())
+
+    amendments = per_round(Amendment, Amendment.visibility == Visibility.visible,
+                           Amendment.kind != AmendmentKind.add)
+    comments = per_round(Comment, Comment.visibility == Visibility.visible)
+    return {rid: (amendments.get(rid, 0), comments.get(rid, 0)) for rid in set(amendments) | set(comments)}
 
 
 def rounds_of_version(version: Version) -> list[Round]:

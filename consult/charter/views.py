@@ -53,6 +53,7 @@ def article(article_id: int):
         text=article.text(locale),
         neighbours=services.neighbours(article),
         rounds=services.rounds_of_version(article.version),
+        counts=services.contribution_counts(article),
     )
 
 
