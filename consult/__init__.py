@@ -1,5 +1,7 @@
 """The consultation platform for the Global Charter-Agenda for Human Rights in the City."""
 
+import os
+
 from flask import Flask
 
 from consult import database  # noqa: F401  (registers the engine settings)
@@ -8,6 +10,7 @@ from consult.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    instance_path = instance_path or os.environ.get("CONSULT_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
 
@@ -22,10 +25,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     limiter.init_app(app)
 
     from consult.accounts import bp as accounts_bp
+    from consult.amendments import bp as amendments_bp
     from consult.charter import bp as charter_bp
+    from consult.comments import bp as comments_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(charter_bp)
+    for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp):
+        app.register_blueprint(blueprint)
     web.init_app(app)
 
     from consult.cli import register_commands

@@ -6,6 +6,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 from flask_migrate import upgrade
 
 from consult import catalogs
@@ -65,7 +66,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     _print_demo_accounts()
     if not no_serve:
         click.echo(f"Serving the demo consultation on http://{host}:{port}/  (Ctrl+C stops it)")
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() refuses to block inside a flask command; serve with Werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.group()

@@ -103,6 +103,8 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
         return ALLOW
 
     if not authenticated:
+        if action in _ROUND_FEATURE and obj is not None and not (decision := _round_open(_round_of(obj), now)):
+            return decision  # "closed" says more than "log in" when nobody can take part
         return Decision(False, _NEEDS_LOGIN)
     if action is Action.manage_own_account:
         return ALLOW
@@ -113,6 +115,11 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
             return Decision(False, _NOT_ALLOWED)
         return _moderator_round_rule(action, obj, now)
 
+    if action is Action.support_amendment and isinstance(obj, Amendment):
+        if obj.author_id == user.id:
+            return Decision(False, _l("You cannot support your own amendment."))
+        if obj.status is not AmendmentStatus.submitted:
+            return Decision(False, _l("This amendment has been answered or withdrawn and can no longer be supported."))
     if action in _ROUND_FEATURE:
         return _participation(user, action, _round_of(obj), now)
     if action in (Action.edit_amendment, Action.withdraw_amendment):

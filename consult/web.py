@@ -1,14 +1,18 @@
 """What every request shares: one commit per request, deny by default, errors, template helpers."""
 
 from flask import Flask, render_template, request
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
+from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from consult import i18n, permissions
 from consult.charter import labels
 from consult.extensions import db, login_manager
-from consult.models import User
+from consult.amendments.services import SupportSummary
+from consult.contributions import new_submission_token
+from consult.models import AmendmentStatus, OrganisationKind, Region, User
+from consult.text.redline import redline_html
 
 ERROR_MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -79,6 +83,10 @@ def init_app(app: Flask) -> None:
             "LANGUAGE_NAMES": i18n.LANGUAGE_NAMES,
             "LOCALES": app.config["LOCALES"],
             "current_locale": i18n.current_locale(),
+            "status_choices": AmendmentStatus.choices(),
+            "region_choices": Region.choices()[1:],
+            "kind_choices": OrganisationKind.choices(),
+            "empty_support": SupportSummary(),
         }
 
     app.jinja_env.filters.update(
@@ -87,8 +95,18 @@ def init_app(app: Flask) -> None:
         date=i18n.date_only,
         time_until=i18n.time_until,
     )
-    app.jinja_env.globals.update(article_label=labels.article_label, article_heading=labels.article_heading)
+    app.jinja_env.globals.update(
+        article_label=labels.article_label,
+        article_heading=labels.article_heading,
+        redline=_redline,
+        new_token=new_submission_token,
+    )
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
+
+
+def _redline(old: str, new: str, changed_lines_only: bool = False) -> Markup:
+    return Markup(redline_html(old, new, deleted_label=gettext("deleted:"), inserted_label=gettext("inserted:"),
+                               changed_lines_only=changed_lines_only, omitted=gettext("[…]")))
 
 
 def _is_custom(error: HTTPException) -> bool:

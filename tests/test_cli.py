@@ -38,3 +38,38 @@ def test_seed_command_is_idempotent(runner, app):
     assert first.exit_code == 0 and "3 rounds" in first.output
     second = runner.invoke(args=["seed"])
     assert second.exit_code == 0 and "0 rounds" in second.output and "0 amendments" in second.output
+
+
+def test_the_readme_start_command_serves_the_demo(tmp_path):
+    """`flask --app wsgi demo` as a newcomer runs it: a real process answering on a real port."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(CONSULT_INSTANCE_PATH=str(tmp_path / "instance"), CONSULT_PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "--port", str(port)]
+    process = subprocess.Popen(flask, cwd=os.path.dirname(os.path.dirname(__file__)), env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/charter/?lang=fr", timeout=5) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the demo did not start serving within a minute"
+                time.sleep(0.5)
+        assert '<html lang="fr">' in page and "Droit à la ville" in page
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "participant@demo.test" in output and "consult-demo" in output

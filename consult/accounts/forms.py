@@ -10,7 +10,8 @@ from consult.models import OrganisationKind, Region
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email()])
+    # No format check here: logging in only looks the address up (demo accounts use .test).
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()

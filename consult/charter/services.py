@@ -95,6 +95,43 @@ def contribution_counts(article: Article) -> dict[int, tuple[int, int]]:
     return {rid: (amendments.get(rid, 0), comments.get(rid, 0)) for rid in set(amendments) | set(comments)}
 
 
+def thread_counts(round_: Round) -> dict[int, tuple[int, int]]:
+    """For the table of contents: visible amendments and comments per article in one round."""
+    def per_article(model, *where):
+        rows = db.session.execute(
+            sa.select(model.article_id, sa.func.count()).where(model.round_id == round_.id, *where).group_by(model.article_id)
+        )
+        return dict(rows.all())
+
+    amendments = per_article(Amendment, Amendment.visibility == Visibility.visible)
+    comments = per_article(Comment, Comment.visibility == Visibility.visible)
+    return {aid: (amendments.get(aid, 0), comments.get(aid, 0)) for aid in set(amendments) | set(comments)}
+
+
+def pick_round(rounds: list[Round], wanted_id: int | None, user) -> Round | None:
+    """The round asked for; else the open round this person may take part in; else any open one;
+    else the latest."""
+    from consult.permissions import Action, decide
+
+    if wanted_id:
+        for round_ in rounds:
+            if round_.id == wanted_id:
+                return round_
+    organisation = getattr(user, "organisation", None) if user and user.is_authenticated else None
+    home_region = organisation.region if organisation else None
+    # A regional round of the person's own region first, then the global ones.
+    open_rounds = sorted(
+        (r for r in rounds if r.is_open()),
+        key=lambda r: (r.region is not home_region, r.restricted_to_region, r.opens_at),
+    )
+    for round_ in open_rounds:
+        if decide(user, Action.comment, round_):
+            return round_
+    if open_rounds:
+        return open_rounds[0]
+    return max(rounds, key=lambda r: r.closes_at, default=None)
+
+
 def rounds_of_version(version: Version) -> list[Round]:
     return list(db.session.scalars(sa.select(Round).where(Round.version_id == version.id).order_by(Round.opens_at)))
 

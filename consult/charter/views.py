@@ -1,9 +1,14 @@
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from consult.amendments import services as amendment_services
 from consult.charter import bp, services
+from consult.comments import services as comment_services
+from consult.comments.forms import CommentForm
+from consult.contributions import new_submission_token
 from consult.extensions import db
 from consult.i18n import current_locale
-from consult.models import Version
+from consult.models import AmendmentStatus, OrganisationKind, Region, Version
 from consult.permissions import Action, authorize, checked, public
 
 
@@ -28,7 +33,7 @@ def home():
 @public
 def contents():
     charter, version = _main_version_or_404()
-    return redirect(url_for(".version_contents", version_id=version.id))
+    return redirect(url_for(".version_contents", version_id=version.id, **request.args))
 
 
 @bp.route("/charter/versions/<int:version_id>/")
@@ -38,7 +43,54 @@ def version_contents(version_id: int):
     authorize(Action.view_version, version)
     sections = services.load_version(version)
     rounds = services.rounds_of_version(version)
-    return render_template("charter/contents.html", version=version, sections=sections, rounds=rounds)
+    round_ = services.pick_round(rounds, request.args.get("round", type=int), current_user)
+    counts = services.thread_counts(round_) if round_ else {}
+    return render_template("charter/contents.html", version=version, sections=sections, rounds=rounds,
+                           selected_round=round_, counts=counts)
+
+
+def amendment_filters() -> amendment_services.AmendmentFilters:
+    args = request.args
+    choice = lambda name, allowed: args.get(name, "") if args.get(name, "") in allowed else ""  # noqa: E731
+    return amendment_services.AmendmentFilters(
+        status=choice("status", {s.value for s in AmendmentStatus}),
+        locale=choice("language", set(("en", "fr", "es"))),
+        region=choice("region", {r.value for r in Region}),
+        kind_of_organisation=choice("kind", {k.value for k in OrganisationKind}),
+        sort=args.get("sort") if args.get("sort") in amendment_services.SORTS else "newest",
+        page=args.get("page", 1, type=int),
+    )
+
+
+def render_article(article, *, round_id: int | None = None, comment_form: CommentForm | None = None,
+                   preview_html: str | None = None, status: int = 200):
+    """The article page: its text, and in the selected round its amendments and discussion.
+    Also used to give a refused or invalid comment back to its author with what they typed."""
+    rounds = services.rounds_of_version(article.version)
+    round_ = services.pick_round(rounds, round_id, current_user)
+    amendments = discussion = None
+    if round_:
+        amendments = amendment_services.amendments_of_article(article, round_, amendment_filters(), current_user)
+        discussion = comment_services.discussion(round_, article, None, page=request.args.get("cpage", 1, type=int))
+        if comment_form is None:
+            comment_form = CommentForm(
+                formdata=None, round_id=round_.id, article_id=article.id, token=new_submission_token(),
+                locale=(current_user.locale if current_user.is_authenticated else None) or current_locale(),
+            )
+    return render_template(
+        "charter/article.html",
+        article=article,
+        text=article.text(current_locale()),
+        neighbours=services.neighbours(article),
+        rounds=rounds,
+        selected_round=round_,
+        counts=services.contribution_counts(article),
+        amendments=amendments,
+        filters=amendment_filters(),
+        discussion=discussion,
+        comment_form=comment_form,
+        preview_html=preview_html,
+    ), status
 
 
 @bp.route("/charter/articles/<int:article_id>")
@@ -46,15 +98,7 @@ def version_contents(version_id: int):
 def article(article_id: int):
     article = services.article_with_texts(article_id) or abort(404)
     authorize(Action.view_version, article.version)
-    locale = current_locale()
-    return render_template(
-        "charter/article.html",
-        article=article,
-        text=article.text(locale),
-        neighbours=services.neighbours(article),
-        rounds=services.rounds_of_version(article.version),
-        counts=services.contribution_counts(article),
-    )
+    return render_article(article, round_id=request.args.get("round", type=int))
 
 
 @bp.route("/charter/articles/<int:article_id>/languages")

@@ -1,0 +1,245 @@
+"""Rules about amendments: proposing against an exact base text, editing with history,
+withdrawing, race-safe supports, and reading an article's amendments at a fixed cost."""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from consult.contributions import create_once
+from consult.extensions import db
+from consult.models import (
+    Amendment,
+    AmendmentKind,
+    AmendmentRevision,
+    AmendmentStatus,
+    Article,
+    Comment,
+    Organisation,
+    Round,
+    Support,
+    User,
+    Visibility,
+    utcnow,
+)
+from consult.text.markdown import render_markdown
+
+
+class AmendmentError(ValueError):
+    """A rule was broken; the message is shown to the person (already translated by the caller)."""
+
+
+@dataclass
+class Proposal:
+    kind: AmendmentKind
+    locale: str
+    title: str
+    body: str
+    rationale: str
+
+
+def propose(author: User, round_: Round, article: Article, proposal: Proposal, *, token: str | None = None,
+            recorded_by: User | None = None, recorded_source: str | None = None) -> tuple[Amendment, bool]:
+    """Store an amendment with the exact text it was written against. Returns (amendment, created)."""
+    base = article.text(proposal.locale)
+    if proposal.kind is AmendmentKind.modify and base and (proposal.title, proposal.body) == (base.title, base.body):
+        raise AmendmentError("unchanged")
+
+    def build() -> Amendment:
+        keeps_base = proposal.kind is not AmendmentKind.add and base is not None
+        return Amendment(
+            round=round_,
+            article=article,
+            kind=proposal.kind,
+            locale=proposal.locale,
+            base_title=base.title if keeps_base else "",
+            base_text=base.body if keeps_base else "",
+            title="" if proposal.kind is AmendmentKind.delete else proposal.title.strip(),
+            body="" if proposal.kind is AmendmentKind.delete else proposal.body.strip(),
+            rationale=proposal.rationale.strip(),
+            rationale_html=render_markdown(proposal.rationale),
+            author=author,
+            organisation=author.organisation,
+            recorded_by=recorded_by,
+            recorded_source=recorded_source,
+        )
+
+    return create_once(Amendment, token, build)
+
+
+def edit(amendment: Amendment, *, title: str, body: str, rationale: str) -> None:
+    """Change an unanswered amendment; the earlier wording stays visible as its history."""
+    if (amendment.title, amendment.body, amendment.rationale) == (title.strip(), body.strip(), rationale.strip()):
+        return
+    number = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AmendmentRevision).where(AmendmentRevision.amendment_id == amendment.id)
+    )
+    db.session.add(AmendmentRevision(
+        amendment=amendment, number=number + 1, title=amendment.title, body=amendment.body,
+        rationale=amendment.rationale, created_at=amendment.updated_at,
+    ))
+    if amendment.kind is not AmendmentKind.delete:
+        amendment.title, amendment.body = title.strip(), body.strip()
+    amendment.rationale = rationale.strip()
+    amendment.rationale_html = render_markdown(amendment.rationale)
+    db.session.flush()
+
+
+def withdraw(amendment: Amendment) -> None:
+    amendment.status = AmendmentStatus.withdrawn
+    db.session.flush()
+
+
+def history(amendment: Amendment) -> list[AmendmentRevision]:
+    return list(db.session.scalars(amendment.revisions.select().order_by(AmendmentRevision.number.desc())))
+
+
+# --- supports --------------------------------------------------------------------------------
+
+
+def support(user: User, amendment: Amendment) -> bool:
+    """Add the person's support once. Concurrent clicks never double or lose it: the insert
+    does nothing on conflict with the (amendment, user) unique constraint."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    statement = insert(Support).values(
+        amendment_id=amendment.id, user_id=user.id, organisation_id=user.organisation_id, created_at=utcnow()
+    ).on_conflict_do_nothing(index_elements=["amendment_id", "user_id"])
+    return db.session.execute(statement).rowcount == 1
+
+
+def withdraw_support(user: User, amendment: Amendment) -> bool:
+    result = db.session.execute(sa.delete(Support).where(Support.amendment_id == amendment.id, Support.user_id == user.id))
+    return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class SupportSummary:
+    people: int = 0
+    organisations: int = 0
+    regions: int = 0
+
+
+def support_summaries(amendment_ids: list[int]) -> dict[int, SupportSummary]:
+    """People, organisations and regions behind each amendment: one grouped query."""
+    if not amendment_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Support.amendment_id,
+            sa.func.count(Support.id),
+            sa.func.count(sa.distinct(Support.organisation_id)),
+            sa.func.count(sa.distinct(Organisation.region)),
+        )
+        .outerjoin(Organisation, Organisation.id == Support.organisation_id)
+        .where(Support.amendment_id.in_(amendment_ids))
+        .group_by(Support.amendment_id)
+    )
+    return {row[0]: SupportSummary(row[1], row[2], row[3]) for row in rows}
+
+
+def supported_by(user: User | None, amendment_ids: list[int]) -> set[int]:
+    if user is None or not user.is_authenticated or not amendment_ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(Support.amendment_id).where(Support.user_id == user.id, Support.amendment_id.in_(amendment_ids))
+    ))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+SORTS = ("newest", "supported")
+PAGE_SIZE = 20
+
+
+@dataclass
+class AmendmentFilters:
+    status: str = ""
+    locale: str = ""
+    region: str = ""
+    kind_of_organisation: str = ""
+    sort: str = "newest"
+    page: int = 1
+
+
+@dataclass
+class AmendmentPage:
+    items: list[Amendment]
+    total: int
+    page: int
+    pages: int
+    supports: dict[int, SupportSummary] = field(default_factory=dict)
+    supported: set[int] = field(default_factory=set)
+    comment_counts: dict[int, int] = field(default_factory=dict)
+
+
+def _support_count():
+    return (
+        sa.select(sa.func.count(Support.id)).where(Support.amendment_id == Amendment.id).correlate(Amendment).scalar_subquery()
+    )
+
+
+def amendments_of_article(article: Article, round_: Round, filters: AmendmentFilters, viewer: User | None) -> AmendmentPage:
+    """One page of an article's amendments in a round, with everything shown beside them, in a
+    fixed number of queries whatever the thread's length."""
+    where = [Amendment.article_id == article.id, Amendment.round_id == round_.id]
+    if filters.status:
+        where.append(Amendment.status == filters.status)
+    if filters.locale:
+        where.append(Amendment.locale == filters.locale)
+    if filters.region or filters.kind_of_organisation:
+        organisation = sa.select(Organisation.id)
+        if filters.region:
+            organisation = organisation.where(Organisation.region == filters.region)
+        if filters.kind_of_organisation:
+            organisation = organisation.where(Organisation.kind == filters.kind_of_organisation)
+        where.append(Amendment.organisation_id.in_(organisation))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*where))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(filters.page, 1), pages)
+    order = (_support_count().desc(), Amendment.id.desc()) if filters.sort == "supported" else (Amendment.id.desc(),)
+    items = list(db.session.scalars(
+        sa.select(Amendment).where(*where).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
+    ))
+    ids = [a.id for a in items]
+    return AmendmentPage(
+        items=items, total=total, page=page, pages=pages,
+        supports=support_summaries(ids),
+        supported=supported_by(viewer, ids),
+        comment_counts=_comment_counts(ids),
+    )
+
+
+def _comment_counts(amendment_ids: list[int]) -> dict[int, int]:
+    if not amendment_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Comment.amendment_id, sa.func.count())
+        .where(Comment.amendment_id.in_(amendment_ids), Comment.visibility == Visibility.visible)
+        .group_by(Comment.amendment_id)
+    )
+    return dict(rows.all())
+
+
+def amendment_with_context(amendment_id: int) -> Amendment | None:
+    return db.session.scalar(
+        sa.select(Amendment).where(Amendment.id == amendment_id).options(
+            joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.round),
+            joinedload(Amendment.article), joinedload(Amendment.answered_by), joinedload(Amendment.duplicate_of),
+        )
+    )
+
+
+def contributions_of(user: User) -> tuple[list[Amendment], list[Comment]]:
+    amendments = list(db.session.scalars(
+        sa.select(Amendment).where(Amendment.author_id == user.id).order_by(Amendment.id.desc())
+        .options(joinedload(Amendment.round), joinedload(Amendment.article))
+    ))
+    comments = list(db.session.scalars(
+        sa.select(Comment).where(Comment.author_id == user.id, Comment.visibility != Visibility.deleted)
+        .order_by(Comment.id.desc()).options(joinedload(Comment.round), joinedload(Comment.article))
+    ))
+    return amendments, comments
+

@@ -1,0 +1,109 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from consult.amendments import services as amendment_services
+from consult.charter import services as charter_services
+from consult.comments import bp, forms, services
+from consult.extensions import db
+from consult.models import Comment, Round, Stance
+from consult.permissions import Action, authorize, check, checked
+from consult.text.markdown import render_markdown
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/comments", methods=["POST"])
+@checked
+def create():
+    """A comment on an article or an amendment, or a reply. Refused or invalid, the page comes
+    back with the text as typed."""
+    form = forms.CommentForm()
+    round_ = db.session.get(Round, _int(form.round_id.data)) or abort(404)
+    article = charter_services.article_with_texts(_int(form.article_id.data)) or abort(404)
+    amendment = None
+    if form.amendment_id.data:
+        amendment = amendment_services.amendment_with_context(_int(form.amendment_id.data)) or abort(404)
+    parent = db.session.get(Comment, _int(form.parent_id.data)) if form.parent_id.data else None
+    if article.version_id != round_.version_id or (amendment and (amendment.article_id, amendment.round_id) != (article.id, round_.id)):
+        abort(404)
+
+    def again(status: int, preview_html: str | None = None):
+        if amendment:
+            from consult.amendments.views import render_amendment
+
+            return render_amendment(amendment, comment_form=form, preview_html=preview_html, status=status)
+        from consult.charter.views import render_article
+
+        return render_article(article, round_id=round_.id, comment_form=form, preview_html=preview_html, status=status)
+
+    decision = check(Action.comment, round_)
+    if not decision:
+        flash(str(decision.reason), "error")
+        return again(403)
+    if not form.validate_on_submit():
+        return again(400)
+    if form.preview.data:
+        return again(200, preview_html=render_markdown(form.body.data))
+    try:
+        comment, created = services.post(
+            current_user, round_, article, body=form.body.data, locale=form.locale.data, amendment=amendment,
+            parent=parent, stance=Stance(form.stance.data) if form.stance.data else None, token=form.token.data,
+        )
+    except services.CommentError:
+        abort(400)
+    if created:
+        flash(_("Your comment has been published."), "success")
+    return redirect(permalink(comment))
+
+
+def permalink(comment: Comment) -> str:
+    page = services.page_of(comment)
+    anchor = f"comment-{comment.id}"
+    params = {"cpage": page} if page > 1 else {}
+    if comment.amendment_id:
+        return url_for("amendments.show", amendment_id=comment.amendment_id, _anchor=anchor, **params)
+    return url_for("charter.article", article_id=comment.article_id, round=comment.round_id, _anchor=anchor, **params)
+
+
+@bp.route("/comments/<int:comment_id>")
+@checked
+def show(comment_id: int):
+    """The permanent link of a comment: its place in its discussion."""
+    comment = services.comment_with_context(comment_id) or abort(404)
+    authorize(Action.view_version, comment.round.version)
+    return redirect(permalink(comment))
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@checked
+def edit(comment_id: int):
+    comment = services.comment_with_context(comment_id) or abort(404)
+    form = forms.CommentEditForm(obj=comment if request.method == "GET" else None)
+    decision = check(Action.edit_comment, comment)
+    if not decision:
+        if request.method == "GET":
+            authorize(Action.edit_comment, comment)
+        flash(str(decision.reason), "error")
+        return render_template("comments/edit.html", form=form, comment=comment), 403
+    if form.validate_on_submit():
+        services.edit(comment, body=form.body.data)
+        flash(_("Your comment has been updated."), "success")
+        return redirect(permalink(comment))
+    return render_template("comments/edit.html", form=form, comment=comment), 400 if request.method == "POST" else 200
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
+@checked
+def delete(comment_id: int):
+    comment = services.comment_with_context(comment_id) or abort(404)
+    authorize(Action.delete_comment, comment)
+    if forms.DeleteCommentForm().validate_on_submit():
+        services.delete(comment)
+        flash(_("Your comment has been deleted."), "info")
+    return redirect(permalink(comment))
