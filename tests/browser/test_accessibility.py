@@ -45,3 +45,33 @@ def test_account_page_is_accessible(page):
     page.goto("/account/settings")
     results = Axe().run(page)
     assert [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")] == []
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_thread_pages_have_no_serious_accessibility_violation(page, locale, width):
+    """The article thread with its forms, an amendment, the amendment form, my contributions."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").fill("participant@demo.test")
+    page.get_by_label("Password").fill("consult-demo")
+    page.locator("form[action='/account/login'] button[type=submit]").click()
+    page.goto("/charter/")
+    page.locator(".language-switcher button[lang='%s']" % locale).click()
+    # the first article with amendments in the round shown
+    article = page.evaluate("""() => [...document.querySelectorAll('.toc-articles li')]
+        .find(li => !li.querySelector('.toc-counts').textContent.trim().startsWith('0'))
+        .querySelector('a').getAttribute('href')""")
+    page.goto(article)
+    amendment = page.locator("article.amendment h3 a").first.get_attribute("href")
+    propose = page.locator("a.button").first.get_attribute("href")
+    axe = Axe()
+    failures = {}
+    for name, path in {"thread": article, "amendment": amendment, "propose": propose, "mine": "/my/contributions"}.items():
+        page.goto(path)
+        screenshot(page, f"{name}-{locale}-{width}")
+        results = axe.run(page)
+        serious = [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            failures[name] = serious
+    assert failures == {}
