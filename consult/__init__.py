@@ -25,11 +25,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     limiter.init_app(app)
 
     from consult.accounts import bp as accounts_bp
+    from consult.admin import bp as admin_bp
     from consult.amendments import bp as amendments_bp
     from consult.charter import bp as charter_bp
     from consult.comments import bp as comments_bp
+    from consult.moderation import bp as moderation_bp
+    from consult.rounds import bp as rounds_bp
 
-    for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp):
+    for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp, rounds_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
     web.init_app(app)
 

@@ -48,6 +48,7 @@ class Action(StrEnum):
     moderate = "moderate"  # hide / restore, the report queue
     answer_amendment = "answer_amendment"
     close_round = "close_round"
+    extend_round = "extend_round"
     record_on_behalf = "record_on_behalf"
     consolidate = "consolidate"
     view_audit_log = "view_audit_log"
@@ -73,7 +74,7 @@ _NEEDS_LOGIN = _l("Please log in to take part.")
 _NOT_ALLOWED = _l("You are not allowed to do this.")
 
 _MODERATOR_ACTIONS = {
-    Action.moderate, Action.answer_amendment, Action.close_round,
+    Action.moderate, Action.answer_amendment, Action.close_round, Action.extend_round,
     Action.record_on_behalf, Action.consolidate, Action.view_audit_log,
 }
 _SECRETARIAT_ACTIONS = {Action.manage_rounds, Action.manage_versions, Action.manage_users, Action.export_all}
@@ -186,6 +187,8 @@ def _moderator_round_rule(action: Action, obj, now: datetime) -> Decision:
     """Closed rounds are read-only for moderators too, except answering and hiding."""
     if action is Action.close_round and isinstance(obj, Round):
         return _round_open(obj, now)
+    if action is Action.extend_round and isinstance(obj, Round) and obj.phase(now) is RoundState.scheduled:
+        return Decision(False, _l("This round has not opened yet; the secretariat can change its dates."))
     if action is Action.record_on_behalf and obj is not None:
         return _round_open(_round_of(obj), now)
     if action is Action.answer_amendment and isinstance(obj, Amendment):

@@ -1,7 +1,7 @@
 """What every request shares: one commit per request, deny by default, errors, template helpers."""
 
 from flask import Flask, render_template, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import format_number, gettext, lazy_gettext as _l
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -94,14 +94,24 @@ def init_app(app: Flask) -> None:
         datetime_utc=i18n.datetime_utc,
         date=i18n.date_only,
         time_until=i18n.time_until,
+        number=format_number,
     )
     app.jinja_env.globals.update(
         article_label=labels.article_label,
         article_heading=labels.article_heading,
         redline=_redline,
+        unread_notices=_unread_notices,
         new_token=new_submission_token,
     )
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
+
+
+def _unread_notices() -> int:
+    from flask_login import current_user
+
+    from consult.moderation.services import unread_notice_count
+
+    return unread_notice_count(current_user) if current_user.is_authenticated else 0
 
 
 def _redline(old: str, new: str, changed_lines_only: bool = False) -> Markup:

@@ -9,7 +9,7 @@ from consult.comments.forms import CommentForm
 from consult.contributions import new_submission_token
 from consult.extensions import db
 from consult.i18n import current_locale
-from consult.models import AmendmentKind, Round
+from consult.models import Amendment, AmendmentKind, Round
 from consult.permissions import Action, authorize, check, checked, requires
 
 UNCHANGED = "unchanged"
@@ -169,3 +169,17 @@ def _back_to(amendment) -> str:
 def mine():
     amendments, comments = services.contributions_of(current_user)
     return render_template("amendments/mine.html", amendments=amendments, comments=comments)
+
+
+@bp.route("/my/notices")
+@requires(Action.manage_own_account)
+def notices():
+    """In-app notices (e.g. an amendment answered); reading them marks them read."""
+    from consult.moderation import services as moderation
+
+    items = moderation.notices_for(current_user)
+    ids = {n.payload.get("amendment_id") for n in items if n.payload.get("amendment_id")}
+    answered = {a.id: a for a in db.session.scalars(db.select(Amendment).where(Amendment.id.in_(ids)))} if ids else {}
+    response = render_template("amendments/notices.html", notices=items, amendments=answered)
+    moderation.mark_notices_read(current_user)
+    return response

@@ -1,0 +1,200 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from consult.accounts.forms import options
+from consult.amendments import services as amendment_services
+from consult.charter import services as charter_services
+from consult.contributions import new_submission_token
+from consult.extensions import db
+from consult.models import Amendment, AmendmentStatus, Comment, Organisation, Round, User
+from consult.moderation import bp, forms, services
+from consult.permissions import Action, authorize, checked, requires
+from consult.rounds import services as round_services
+
+ERRORS = {
+    "reason_required": lambda: _("Please give a reason."),
+    "rejection_needs_reason": lambda: _("A rejection needs a reason in the public answer."),
+    "duplicate_needs_original": lambda: _("Choose the amendment this one duplicates."),
+    "bad_status": lambda: _("Choose an answer."),
+}
+TARGETS = {"amendments": Amendment, "comments": Comment}
+
+
+def _target(kind: str, target_id: int):
+    model = TARGETS.get(kind) or abort(404)
+    return db.get_or_404(model, target_id)
+
+
+@bp.route("/")
+@requires(Action.moderate)
+def index():
+    rounds = round_services.all_rounds()
+    return render_template("moderation/index.html", reports=services.open_reports(), rounds=rounds,
+                           unanswered={r.id: round_services.unanswered_count(r) for r in rounds},
+                           targets=_report_targets(services.open_reports()))
+
+
+def _report_targets(reports):
+    amendment_ids = [r.amendment_id for r in reports if r.amendment_id]
+    comment_ids = [r.comment_id for r in reports if r.comment_id]
+    amendments = {a.id: a for a in db.session.scalars(db.select(Amendment).where(Amendment.id.in_(amendment_ids)))}
+    comments = {c.id: c for c in db.session.scalars(db.select(Comment).where(Comment.id.in_(comment_ids)))}
+    return {r.id: amendments.get(r.amendment_id) or comments.get(r.comment_id) for r in reports}
+
+
+@bp.route("/report/<kind>/<int:target_id>", methods=["GET", "POST"])
+@checked
+def report(kind: str, target_id: int):
+    """Any participant can report a comment or an amendment to the moderators."""
+    target = _target(kind, target_id)
+    authorize(Action.report, target)
+    form = forms.ReportForm()
+    if form.validate_on_submit():
+        services.report(current_user, target, form.reason.data)
+        flash(_("Thank you. The moderators will look at it."), "success")
+        return redirect(_back(target))
+    return render_template("moderation/report.html", form=form, target=target, kind=kind), 400 if request.method == "POST" else 200
+
+
+def _back(target) -> str:
+    if isinstance(target, Amendment):
+        return url_for("amendments.show", amendment_id=target.id)
+    return url_for("comments.show", comment_id=target.id)
+
+
+@bp.route("/<kind>/<int:target_id>", methods=["GET"])
+@checked
+def item(kind: str, target_id: int):
+    target = _target(kind, target_id)
+    authorize(Action.moderate, target)
+    reports = db.session.scalars(db.select(services.Report).where(
+        (services.Report.amendment_id if kind == "amendments" else services.Report.comment_id) == target.id)
+        .order_by(services.Report.id)).all()
+    return render_template("moderation/item.html", target=target, kind=kind, reports=reports, form=forms.ReasonForm())
+
+
+@bp.route("/<kind>/<int:target_id>/<act>", methods=["POST"])
+@checked
+def hide_or_restore(kind: str, target_id: int, act: str):
+    target = _target(kind, target_id)
+    authorize(Action.moderate, target)
+    if act not in ("hide", "restore"):
+        abort(404)
+    form = forms.ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Please give a reason."), "error")
+        return redirect(url_for(".item", kind=kind, target_id=target.id))
+    getattr(services, act)(current_user, target, form.reason.data)
+    flash(_("Hidden. A placeholder says so and why; nothing is deleted.") if act == "hide" else _("Restored."), "success")
+    return redirect(url_for(".item", kind=kind, target_id=target.id))
+
+
+@bp.route("/reports/<int:report_id>/dismiss", methods=["POST"])
+@requires(Action.moderate)
+def dismiss(report_id: int):
+    item = db.get_or_404(services.Report, report_id)
+    if forms.ConfirmForm().validate_on_submit():
+        services.dismiss_report(current_user, item)
+        flash(_("The report is closed; the contribution stays visible."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/rounds/<int:round_id>/triage")
+@checked
+def triage(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    authorize(Action.answer_amendment)
+    from consult.charter.views import amendment_filters
+
+    filters = amendment_filters()
+    amendments = services.triage(round_, status=filters.status, locale=filters.locale, region=filters.region,
+                                 kind_of_organisation=filters.kind_of_organisation)
+    ids = [a.id for a in amendments]
+    groups: dict[int, list[Amendment]] = {}
+    for amendment in amendments:
+        groups.setdefault(amendment.article_id, []).append(amendment)
+    return render_template(
+        "moderation/triage.html", round=round_, groups=groups, filters=filters,
+        supports=amendment_services.support_summaries(ids), forms=_answer_forms(amendments, groups),
+        state=round_services.state(round_),
+    )
+
+
+def _answer_forms(amendments, groups) -> dict[int, forms.AnswerForm]:
+    made = {}
+    for amendment in amendments:
+        form = forms.AnswerForm(formdata=None, prefix=f"a{amendment.id}", status=amendment.status.value,
+                                answer=amendment.answer, duplicate_of=amendment.duplicate_of_id or 0)
+        _duplicate_choices(form, amendment, groups.get(amendment.article_id, []))
+        made[amendment.id] = form
+    return made
+
+
+def _duplicate_choices(form, amendment, siblings) -> None:
+    form.duplicate_of.choices = options(
+        [(0, _("Not a duplicate"))] + [(other.id, _("Amendment %(id)s", id=other.id)) for other in siblings if other.id != amendment.id]
+    )
+
+
+@bp.route("/amendments/<int:amendment_id>/answer", methods=["POST"])
+@checked
+def answer(amendment_id: int):
+    amendment = amendment_services.amendment_with_context(amendment_id) or abort(404)
+    authorize(Action.answer_amendment, amendment)
+    form = forms.AnswerForm(prefix=f"a{amendment.id}")
+    back = url_for(".triage", round_id=amendment.round_id, **request.args) + f"#amendment-{amendment.id}"
+    if not form.validate_on_submit():
+        flash(_("Choose an answer."), "error")
+        return redirect(back)
+    duplicate_of = db.session.get(Amendment, form.duplicate_of.data) if form.duplicate_of.data else None
+    try:
+        services.answer(current_user, amendment, form.status_value(), form.answer.data or "", duplicate_of)
+    except services.ModerationError as error:
+        # Nothing is saved; the moderator's text comes back in the message so it is not lost.
+        flash(ERRORS[error.code]() + (" " + _("Your answer was: %(text)s", text=form.answer.data) if form.answer.data else ""), "error")
+        return redirect(back)
+    flash(_("Amendment %(id)s: %(status)s.", id=amendment.id, status=amendment.status.label), "success")
+    return redirect(back)
+
+
+@bp.route("/rounds/<int:round_id>/record", methods=["GET", "POST"])
+@checked
+def record(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    authorize(Action.record_on_behalf, round_)
+    form = forms.RecordForm()
+    organisations = db.session.scalars(db.select(Organisation).order_by(Organisation.name)).all()
+    if round_.restricted_to_region:
+        organisations = [o for o in organisations if o.region is round_.region]
+    form.organisation_id.choices = options((o.id, o.name) for o in organisations)
+    from consult.charter.labels import article_heading
+    from consult.i18n import current_locale
+
+    articles = [a for s in charter_services.load_version(round_.version) for a in s.articles]
+    form.article_id.choices = options((a.id, article_heading(a, a.text(current_locale()))) for a in articles)
+    if request.method == "GET":
+        form.token.data = new_submission_token()
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id.data) or abort(400)
+        article = next((a for a in articles if a.id == form.article_id.data), None) or abort(400)
+        try:
+            services.record_contribution(current_user, round_, article, organisation, kind=form.kind.data,
+                                         locale=form.locale.data, body=form.body.data, rationale=form.rationale.data or "",
+                                         source=form.source.data, token=form.token.data)
+        except amendment_services.AmendmentError:
+            form.body.errors.append(_("Your text is the same as the article's: change something, or explain in a comment."))
+        else:
+            flash(_("Recorded for %(organisation)s.", organisation=organisation.name), "success")
+            return redirect(url_for(".record", round_id=round_.id))
+    return render_template("moderation/record.html", form=form, round=round_), 400 if request.method == "POST" else 200
+
+
+@bp.route("/audit")
+@requires(Action.view_audit_log)
+def audit_log():
+    actor_id = request.args.get("actor", type=int)
+    events = services.audit_log(action=request.args.get("action", ""), actor_id=actor_id,
+                                object_type=request.args.get("object", ""))
+    staff = db.session.scalars(db.select(User).where(User.role != "participant").order_by(User.name)).all()
+    return render_template("moderation/audit.html", events=events, actions=services.audit_actions(), staff=staff)

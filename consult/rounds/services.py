@@ -1,0 +1,205 @@
+"""Rounds: created and changed by the secretariat, closed early or extended by moderators, and
+their public account. A round's phase follows from its dates; nothing is deleted when it closes."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from consult.extensions import db
+from consult.models import (
+    Amendment, AmendmentStatus, Article, Comment, Organisation, Round, RoundState, Support, User, Version, Visibility,
+    utcnow,
+)
+from consult.moderation import audit
+
+ANSWERED = (AmendmentStatus.accepted, AmendmentStatus.accepted_in_part, AmendmentStatus.rejected, AmendmentStatus.duplicate,
+            AmendmentStatus.incorporated)
+
+
+class RoundError(ValueError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class RoundSettings:
+    version: Version
+    slug: str
+    titles: dict[str, str]
+    descriptions: dict[str, str]
+    region: object
+    opens_at: datetime
+    closes_at: datetime
+    allows_amendments: bool = True
+    allows_comments: bool = True
+    allows_supports: bool = True
+    restricted_to_region: bool = False
+    requires_verified_organisation: bool = False
+
+
+def _check(settings: RoundSettings) -> None:
+    if settings.closes_at <= settings.opens_at:
+        raise RoundError("closes_before_opening")
+
+
+def create(actor: User, settings: RoundSettings) -> Round:
+    _check(settings)
+    round_ = Round(**settings.__dict__)
+    db.session.add(round_)
+    db.session.flush()
+    audit.record(actor, "create_round", round_, opens_at=round_.opens_at, closes_at=round_.closes_at,
+                 region=round_.region)
+    return round_
+
+
+def update(actor: User, round_: Round, settings: RoundSettings) -> None:
+    _check(settings)
+    changes = {}
+    for key, value in settings.__dict__.items():
+        if getattr(round_, key) != value:
+            changes[key] = value if not isinstance(value, Version) else value.id
+            setattr(round_, key, value)
+    if changes:
+        audit.record(actor, "update_round", round_, **changes)
+    db.session.flush()
+
+
+def close_early(actor: User, round_: Round, reason: str, now: datetime | None = None) -> None:
+    """Close now, keeping the announced dates and every contribution."""
+    if not reason.strip():
+        raise RoundError("reason_required")
+    now = now or utcnow()
+    round_.closed_early_at = now
+    audit.record(actor, "close_round", round_, reason=reason.strip(), announced_close=round_.closes_at)
+    db.session.flush()
+
+
+def extend(actor: User, round_: Round, closes_at: datetime, reason: str, now: datetime | None = None) -> None:
+    """Move the closing date later (reopening a round closed early)."""
+    now = now or utcnow()
+    if not reason.strip():
+        raise RoundError("reason_required")
+    if closes_at <= max(now, round_.opens_at) or closes_at <= round_.closes_at and round_.closed_early_at is None:
+        raise RoundError("extension_not_later")
+    previous = round_.effective_close
+    round_.closes_at, round_.closed_early_at = closes_at, None
+    audit.record(actor, "extend_round", round_, reason=reason.strip(), previous_close=previous, closes_at=closes_at)
+    db.session.flush()
+
+
+def unanswered_count(round_: Round) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Amendment)
+        .where(Amendment.round_id == round_.id, Amendment.status == AmendmentStatus.submitted)
+    )
+
+
+def state(round_: Round, now: datetime | None = None) -> RoundState:
+    """The phase from the clock, and `concluded` once a closed round has every amendment answered."""
+    phase = round_.phase(now)
+    if phase is RoundState.closed and unanswered_count(round_) == 0:
+        return RoundState.concluded
+    return phase
+
+
+def all_rounds() -> list[Round]:
+    return list(db.session.scalars(sa.select(Round).order_by(Round.opens_at.desc()).options(joinedload(Round.version))))
+
+
+# --- the public account ------------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    participants: int = 0
+    organisations: int = 0
+    amendments: int = 0
+    comments: int = 0
+    supports: int = 0
+    participants_by_region: Counter = field(default_factory=Counter)
+    organisations_by_region: Counter = field(default_factory=Counter)
+    participants_by_kind: Counter = field(default_factory=Counter)
+    contributions_by_language: Counter = field(default_factory=Counter)
+    amendments_by_status: Counter = field(default_factory=Counter)
+    contributions_by_week: list[tuple[datetime, int]] = field(default_factory=list)
+    articles: list[tuple[Article, list[Amendment]]] = field(default_factory=list)
+
+
+INDIVIDUALS = "individual"
+
+
+def account(round_: Round) -> Account:
+    """Figures and outcomes of a round, from a handful of grouped queries."""
+    result = Account()
+    visible_amendment = sa.and_(Amendment.round_id == round_.id, Amendment.visibility == Visibility.visible)
+    visible_comment = sa.and_(Comment.round_id == round_.id, Comment.visibility == Visibility.visible)
+
+    # Who took part: authors of amendments and comments, and supporters.
+    contributors = sa.union(
+        sa.select(Amendment.author_id.label("user_id"), Amendment.organisation_id.label("org_id")).where(visible_amendment),
+        sa.select(Comment.author_id, Comment.organisation_id).where(visible_comment),
+        sa.select(Support.user_id, Support.organisation_id).join(Amendment, Amendment.id == Support.amendment_id)
+        .where(Amendment.round_id == round_.id),
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(contributors.c.user_id, Organisation.id, Organisation.region, Organisation.kind)
+        .select_from(contributors).outerjoin(Organisation, Organisation.id == contributors.c.org_id)
+    ).all()
+    people: dict[int, tuple] = {}
+    organisations: dict[int, object] = {}
+    for user_id, org_id, region, kind in rows:
+        people.setdefault(user_id, (region, kind))
+        if org_id:
+            organisations[org_id] = region
+    result.participants, result.organisations = len(people), len(organisations)
+    for region, kind in people.values():
+        result.participants_by_region[region.value if region else INDIVIDUALS] += 1
+        result.participants_by_kind[kind.value if kind else INDIVIDUALS] += 1
+    for region in organisations.values():
+        result.organisations_by_region[region.value] += 1
+
+    for model, where in ((Amendment, visible_amendment), (Comment, visible_comment)):
+        for locale, count in db.session.execute(sa.select(model.locale, sa.func.count()).where(where).group_by(model.locale)):
+            result.contributions_by_language[locale] += count
+    for status, count in db.session.execute(
+        sa.select(Amendment.status, sa.func.count()).where(visible_amendment).group_by(Amendment.status)
+    ):
+        result.amendments_by_status[status.value] += count
+    result.amendments = sum(result.amendments_by_status.values())
+    result.comments = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(visible_comment))
+    result.supports = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Support).join(Amendment, Amendment.id == Support.amendment_id)
+        .where(Amendment.round_id == round_.id)
+    )
+    result.contributions_by_week = _weekly(round_, visible_amendment, visible_comment)
+
+    amendments = db.session.scalars(
+        sa.select(Amendment).where(visible_amendment).order_by(Amendment.id)
+        .options(joinedload(Amendment.organisation), joinedload(Amendment.author), joinedload(Amendment.article))
+    ).all()
+    by_article: dict[int, list[Amendment]] = {}
+    for amendment in amendments:
+        by_article.setdefault(amendment.article_id, []).append(amendment)
+    articles = db.session.scalars(
+        sa.select(Article).where(Article.id.in_(by_article)).order_by(Article.position)
+    ).all() if by_article else []
+    result.articles = [(article, by_article[article.id]) for article in articles]
+    return result
+
+
+def _weekly(round_: Round, visible_amendment, visible_comment) -> list[tuple[datetime, int]]:
+    """Contributions per week from the opening, counted in Python (portable across databases)."""
+    moments = list(db.session.scalars(sa.select(Amendment.created_at).where(visible_amendment)))
+    moments += list(db.session.scalars(sa.select(Comment.created_at).where(visible_comment)))
+    start = round_.opens_at
+    end = min(round_.effective_close, utcnow())
+    weeks = max(1, (end - start).days // 7 + 1)
+    counts = [0] * weeks
+    for moment in moments:
+        index = min(max((moment - start).days // 7, 0), weeks - 1)
+        counts[index] += 1
+    return [(start + timedelta(weeks=n), counts[n]) for n in range(weeks)]
