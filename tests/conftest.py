@@ -206,7 +206,7 @@ def make_round(app, charter_version):
     def make(state: RoundState = RoundState.open, region: Region = Region.global_, **fields) -> Round:
         round_ = Round(
             version=charter_version,
-            slug=fields.pop("slug", f"round-{state.value}-{region.value}-{utcnow().timestamp()}"),
+            slug=fields.pop("slug", f"round-{state.value}-{region.value}-{int(utcnow().timestamp() * 1e6)}"),
             titles={"en": "A round"},
             descriptions={"en": "A round for tests"},
             region=region,

@@ -56,3 +56,9 @@ class AuditEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+@sa.event.listens_for(AuditEvent, "before_update")
+@sa.event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(_mapper, _connection, target: AuditEvent) -> None:
+    raise ValueError(f"audit events are append-only (event {target.id})")
