@@ -75,3 +75,25 @@ def test_thread_pages_have_no_serious_accessibility_violation(page, locale, widt
         if serious:
             failures[name] = serious
     assert failures == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+def test_moderation_pages_have_no_serious_accessibility_violation(page, locale):
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").fill("secretariat@demo.test")
+    page.get_by_label("Password").fill("consult-demo")
+    page.locator("form[action='/account/login'] button[type=submit]").click()
+    page.goto("/")
+    page.locator(".language-switcher button[lang='%s']" % locale).click()
+    axe = Axe()
+    failures = {}
+    pages = {"moderation": "/moderation/", "triage": "/moderation/rounds/3/triage", "account": "/rounds/1",
+             "record": "/moderation/rounds/2/record", "audit": "/moderation/audit", "organisations": "/admin/organisations",
+             "people": "/admin/people", "new-round": "/rounds/new", "rounds": "/rounds/", "notices": "/my/notices"}
+    for name, path in pages.items():
+        page.goto(path)
+        screenshot(page, f"{name}-{locale}-1280")
+        serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            failures[name] = serious
+    assert failures == {}
