@@ -15,6 +15,13 @@ PAGES = {
 }
 
 
+def _log_in(page, email: str) -> None:
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill("consult-demo")
+    page.locator("form[action='/account/login'] button[type=submit]").click()
+
+
 def _article_url(page) -> str:
     page.goto("/charter/")
     return page.locator(".toc-section").nth(2).get_by_role("link").first.get_attribute("href")
@@ -38,10 +45,7 @@ def test_pages_have_no_serious_accessibility_violation(page, locale, width):
 
 
 def test_account_page_is_accessible(page):
-    page.goto("/account/login")
-    page.get_by_label("E-mail address").fill("participant@demo.test")
-    page.get_by_label("Password").fill("consult-demo")
-    page.locator("form[action='/account/login'] button[type=submit]").click()
+    _log_in(page, "participant@demo.test")
     page.goto("/account/settings")
     results = Axe().run(page)
     assert [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")] == []
@@ -52,10 +56,7 @@ def test_account_page_is_accessible(page):
 def test_thread_pages_have_no_serious_accessibility_violation(page, locale, width):
     """The article thread with its forms, an amendment, the amendment form, my contributions."""
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto("/account/login")
-    page.get_by_label("E-mail address").fill("participant@demo.test")
-    page.get_by_label("Password").fill("consult-demo")
-    page.locator("form[action='/account/login'] button[type=submit]").click()
+    _log_in(page, "participant@demo.test")
     page.goto("/charter/")
     page.locator(".language-switcher button[lang='%s']" % locale).click()
     # the first article with amendments in the round shown
@@ -79,10 +80,7 @@ def test_thread_pages_have_no_serious_accessibility_violation(page, locale, widt
 
 @pytest.mark.parametrize("locale", ["en", "fr", "es"])
 def test_moderation_pages_have_no_serious_accessibility_violation(page, locale):
-    page.goto("/account/login")
-    page.get_by_label("E-mail address").fill("secretariat@demo.test")
-    page.get_by_label("Password").fill("consult-demo")
-    page.locator("form[action='/account/login'] button[type=submit]").click()
+    _log_in(page, "secretariat@demo.test")
     page.goto("/")
     page.locator(".language-switcher button[lang='%s']" % locale).click()
     axe = Axe()
