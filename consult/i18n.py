@@ -5,7 +5,7 @@ from datetime import datetime
 import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_time, format_timedelta, get_locale
+from flask_babel import format_date, format_time, format_timedelta, get_locale, gettext
 from flask_login import current_user
 
 from consult.models import utcnow
@@ -62,7 +62,7 @@ def datetime_utc(value: datetime | None) -> str:
         return ""
     pattern = get_locale().datetime_formats["long"]  # e.g. "{1} 'at' {0}", "{1}, {0}"
     combined = pattern.format(format_time(value, "short"), format_date(value, "long")).replace("'", "")
-    return f"{combined} UTC"
+    return gettext("%(when)s UTC", when=combined)
 
 
 def date_only(value: datetime | None) -> str:

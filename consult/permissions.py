@@ -174,6 +174,8 @@ def _own_amendment(user: User, amendment: Amendment, now: datetime) -> Decision:
         return Decision(False, _NOT_ALLOWED)
     if amendment.status is not AmendmentStatus.submitted:
         return Decision(False, _l("This amendment has been answered or withdrawn and can no longer be changed."))
+    if amendment.visibility is not Visibility.visible:
+        return Decision(False, _l("A moderator hid this amendment; it can no longer be changed."))
     return _round_open(amendment.round, now)
 
 
@@ -187,13 +189,20 @@ def _moderator_round_rule(action: Action, obj, now: datetime) -> Decision:
     """Closed rounds are read-only for moderators too, except answering and hiding."""
     if action is Action.close_round and isinstance(obj, Round):
         return _round_open(obj, now)
-    if action is Action.extend_round and isinstance(obj, Round) and obj.phase(now) is RoundState.scheduled:
-        return Decision(False, _l("This round has not opened yet; the secretariat can change its dates."))
+    if action is Action.extend_round and isinstance(obj, Round):
+        if obj.phase(now) is RoundState.scheduled:
+            return Decision(False, _l("This round has not opened yet; the secretariat can change its dates."))
+        if obj.version.state is not VersionState.in_consultation:
+            return Decision(False, _l("The version of this round is no longer in consultation."))
     if action is Action.record_on_behalf and obj is not None:
         return _round_open(_round_of(obj), now)
+    if action is Action.consolidate and isinstance(obj, Version) and obj.state is not VersionState.consolidating:
+        return Decision(False, _l("This version is not being consolidated."))
     if action is Action.answer_amendment and isinstance(obj, Amendment):
         if obj.round.phase(now) is RoundState.scheduled or obj.status is AmendmentStatus.withdrawn:
             return Decision(False, _NOT_ALLOWED)
+        if obj.incorporated_in_id or obj.set_aside_reason:
+            return Decision(False, _l("This amendment has been dealt with in a consolidation; its answer stays."))
     return ALLOW
 
 

@@ -20,6 +20,7 @@ ERROR_MESSAGES = {
     403: (_l("Not allowed"), _l("You are not allowed to do this.")),
     404: (_l("Page not found"), _l("There is nothing at this address.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone changed this in the meantime. Nothing was saved.")),
     413: (_l("File too large"), _l("The file is larger than the platform accepts.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again.")),
@@ -66,7 +67,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        title, message = ERROR_MESSAGES.get(code, (error.name, error.description))
+        title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[400 if code < 500 else 500])
         detail = error.description if code in (401, 403) and _is_custom(error) else None
         return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 

@@ -182,6 +182,8 @@ def test_answers_rules_audit_and_notice(client, people, scene, make_user):
     assert "(1 new)" in author_client.get("/").get_data(as_text=True)
     page = author_client.get("/my/notices").get_data(as_text=True)
     assert "has been answered: Rejected" in page
+    assert "(1 new)" in author_client.get("/").get_data(as_text=True)  # reading is not a write
+    author_client.post("/my/notices/read")
     assert "(1 new)" not in author_client.get("/").get_data(as_text=True)
 
 
@@ -295,3 +297,33 @@ def test_audit_log_is_filterable_and_for_moderators_only(client, people, scene):
     _login(client, people["moderator"])
     page = client.get("/moderation/audit?action=hide").get_data(as_text=True)
     assert "Spam" in page and "Done" not in page
+
+
+def test_restore_never_brings_back_what_its_author_deleted(client, people, scene):
+    comments.delete(scene["comment"])
+    db.session.commit()
+    with pytest.raises(moderation.ModerationError):
+        moderation.restore(people["moderator"], scene["comment"], "Oops")
+    _login(client, people["moderator"])
+    client.post(f"/moderation/comments/{scene['comment'].id}/restore", data={"reason": "Try"})
+    db.session.refresh(scene["comment"])
+    assert scene["comment"].visibility is Visibility.deleted and count_rows(AuditEvent) == 0
+
+
+def test_a_hidden_amendment_shows_nothing_of_its_wordings(client, people, scene):
+    amendments.edit(scene["amendment"], title="T", body="Personal data here", rationale="r")
+    moderation.hide(people["moderator"], scene["amendment"], "Personal data")
+    db.session.commit()
+    page = client.get(f"/amendments/{scene['amendment'].id}").get_data(as_text=True)
+    assert "Personal data here" not in page and "Earlier wordings" not in page
+    _login(client, scene["author"])
+    assert client.post(f"/amendments/{scene['amendment'].id}/edit", data={"title": "x", "body": "y", "rationale": "z"}).status_code == 403
+
+
+def test_answer_redirect_keeps_only_the_filters(client, people, scene):
+    _login(client, people["moderator"])
+    prefix = f"a{scene['amendment'].id}"
+    response = client.post(f"/moderation/amendments/{scene['amendment'].id}/answer?round_id=9&_external=1&status=submitted",
+                           data={f"{prefix}-status": "accepted", f"{prefix}-answer": "ok"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/moderation/rounds/")
+    assert "status=submitted" in response.headers["Location"] and "_external" not in response.headers["Location"]

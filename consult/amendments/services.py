@@ -243,3 +243,17 @@ def contributions_of(user: User) -> tuple[list[Amendment], list[Comment]]:
     ))
     return amendments, comments
 
+
+
+def repropose(author: User, old: Amendment, round_: Round, article: Article) -> tuple[Amendment | None, str]:
+    """Carry an unanswered amendment of an older version onto the current text: its change is
+    merged into the current text; when it collides, the caller opens the form with it instead."""
+    from consult.text.merge import merge
+
+    current = article.text(old.locale)
+    result = merge(old.base_text, old.body, current.body)
+    if not result.clean or result.already_applied:
+        return None, result.text if result.clean else old.body
+    amendment, _ = propose(author, round_, article, Proposal(AmendmentKind.modify, old.locale, current.title, result.text,
+                                                             old.rationale), token=f"repropose:{old.id}:{round_.id}")
+    return amendment, result.text

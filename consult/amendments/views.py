@@ -9,7 +9,7 @@ from consult.comments.forms import CommentForm
 from consult.contributions import new_submission_token
 from consult.extensions import db
 from consult.i18n import current_locale
-from consult.models import Amendment, AmendmentKind, Round
+from consult.models import Amendment, AmendmentKind, AmendmentStatus, Round, Visibility
 from consult.permissions import Action, authorize, check, checked, requires
 
 UNCHANGED = "unchanged"
@@ -102,7 +102,7 @@ def render_amendment(amendment, *, comment_form: CommentForm | None = None, prev
         article=charter_services.article_with_texts(amendment.article_id),
         supports=services.support_summaries([amendment.id]).get(amendment.id, services.SupportSummary()),
         supported=amendment.id in services.supported_by(current_user, [amendment.id]),
-        history=services.history(amendment),
+        history=services.history(amendment) if amendment.visibility is Visibility.visible else [],
         discussion=discussion,
         comment_form=comment_form,
         preview_html=preview_html,
@@ -174,12 +174,43 @@ def mine():
 @bp.route("/my/notices")
 @requires(Action.manage_own_account)
 def notices():
-    """In-app notices (e.g. an amendment answered); reading them marks them read."""
+    """In-app notices (e.g. an amendment answered)."""
     from consult.moderation import services as moderation
 
     items = moderation.notices_for(current_user)
     ids = {n.payload.get("amendment_id") for n in items if n.payload.get("amendment_id")}
     answered = {a.id: a for a in db.session.scalars(db.select(Amendment).where(Amendment.id.in_(ids)))} if ids else {}
-    response = render_template("amendments/notices.html", notices=items, amendments=answered)
-    moderation.mark_notices_read(current_user)
-    return response
+    return render_template("amendments/notices.html", notices=items, amendments=answered)
+
+
+@bp.route("/my/notices/read", methods=["POST"])
+@requires(Action.manage_own_account)
+def notices_read():
+    from consult.moderation import services as moderation
+
+    if forms.SupportForm().validate_on_submit():
+        moderation.mark_notices_read(current_user)
+    return redirect(url_for(".notices"))
+
+
+@bp.route("/amendments/<int:amendment_id>/repropose", methods=["POST"])
+@checked
+def repropose(amendment_id: int):
+    """One step to carry one's unanswered amendment of an older text onto the current one."""
+    old = services.amendment_with_context(amendment_id) or abort(404)
+    article = charter_services.article_with_texts(request.form.get("article_id", type=int) or 0) or abort(404)
+    round_ = db.session.get(Round, request.form.get("round", type=int) or 0) or abort(404)
+    if (old.author_id != current_user.id or old.status is not AmendmentStatus.submitted
+            or old.kind is not AmendmentKind.modify or old.article.version_id == article.version_id
+            or article.lineage_id != old.article.lineage_id or round_.version_id != article.version_id
+            or article.exact_text(old.locale) is None):
+        abort(404)
+    authorize(Action.propose_amendment, round_)
+    if not forms.SupportForm().validate_on_submit():
+        abort(400)
+    amendment, _text = services.repropose(current_user, old, round_, article)
+    if amendment is None:
+        flash(_("Your change no longer fits the current text as it stands: adjust it below."), "info")
+        return redirect(url_for(".propose", article_id=article.id, round=round_.id, locale=old.locale))
+    flash(_("Your amendment has been proposed again on the current text."), "success")
+    return redirect(url_for(".show", amendment_id=amendment.id))

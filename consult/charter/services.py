@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from consult.documents.model import Document
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, Article, ArticleText, Charter, Comment, Round, Section, TextStatus, Version, VersionState,
-    Visibility,
+    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Charter, Comment, Incorporation, Round, Section,
+    TextStatus, Version, VersionState, Visibility,
 )
 from consult.text.markdown import render_markdown
 
@@ -47,6 +47,7 @@ def load_version(version: Version) -> list[Section]:
             .where(Section.version_id == version.id)
             .order_by(Section.position)
             .options(selectinload(Section.articles).selectinload(Article.texts))
+            .execution_options(populate_existing=True)  # structure may have changed in this session
         )
     )
 
@@ -216,26 +217,76 @@ def _check_alignment(source: Document, documents: dict[str, Document]) -> None:
             raise AlignmentError(f"the {locale} text does not have the same sections and articles as the {source.locale} text")
 
 
-def update_article_text(article: Article, locale: str, *, title: str, body: str) -> ArticleText:
-    """Save one language of an article. Changing the source marks the translations outdated;
-    saving a translation marks it current against the source's present revision."""
-    texts = {t.locale: t for t in article.texts}
-    source = texts.get(article.version.source_locale)
-    text = texts.get(locale)
+class StaleText(Exception):
+    """Someone saved this text since the form was opened; carries what they saved."""
+
+    def __init__(self, current: ArticleText):
+        super().__init__(f"article text {current.id} is at revision {current.revision}")
+        self.current = current
+
+
+def update_article_text(article: Article, locale: str, *, title: str, body: str,
+                        expected_revision: int | None = None) -> ArticleText:
+    """Save one language of an article.
+
+    A change in any language marks the others outdated, remembering which language changed and
+    what it said when they were last aligned; saving an outdated text aligns it again. With
+    `expected_revision`, a save made from an older revision raises StaleText instead.
+    """
+    text = article.exact_text(locale)
+    if text is not None and expected_revision is not None and text.revision != expected_revision:
+        raise StaleText(text)
     if text is None:
         text = ArticleText(locale=locale, title=title, body=body, body_html="", status=TextStatus.current)
         article.texts.append(text)
-    elif (text.title, text.body) == (title, body):
+        previous_body = None
+    elif (text.title, text.body) == (title, body) and text.status is not TextStatus.outdated:
         return text
     else:
+        previous_body = text.body
         text.revision += 1
+    changed = previous_body is not None and previous_body != body or text.title != title
     text.title, text.body, text.body_html = title, body, render_markdown(body)
-    if text is source:
+    text.status = TextStatus.source if locale == article.version.source_locale else TextStatus.current
+    text.outdated_by = text.outdated_from = None
+    if changed:
         for other in article.texts:
-            if other is not source and other.status is not TextStatus.outdated:
+            if other is not text and other.status is not TextStatus.outdated:
                 other.status = TextStatus.outdated
-    else:
-        text.status = TextStatus.current
-        text.source_revision = source.revision if source else None
+                other.outdated_by = locale
+                other.outdated_from = previous_body
     db.session.flush()
     return text
+
+
+def versions_of(charter: Charter, *, include_drafts: bool) -> list[Version]:
+    query = sa.select(Version).where(Version.charter_id == charter.id).order_by(Version.id)
+    if not include_drafts:
+        query = query.where(Version.state.in_((VersionState.in_consultation, VersionState.published, VersionState.archived)))
+    return list(db.session.scalars(query))
+
+
+def compare(old: Version, new: Version) -> list[tuple[Article | None, Article | None]]:
+    """Articles of two versions paired by lineage, in the new version's order; removed ones last.
+    Renumbered or moved articles are paired all the same."""
+    old_articles = [a for s in load_version(old) for a in s.articles]
+    by_lineage = {a.lineage_id: a for a in old_articles}
+    pairs = [(by_lineage.pop(a.lineage_id, None), a) for s in load_version(new) for a in s.articles]
+    return pairs + [(a, None) for a in old_articles if a.lineage_id in by_lineage]
+
+
+def older_unanswered(article: Article) -> list[Amendment]:
+    """Amendments still awaiting an answer on earlier versions of this article (same lineage)."""
+    return list(db.session.scalars(
+        sa.select(Amendment).join(Article, Article.id == Amendment.article_id)
+        .where(Article.lineage_id == article.lineage_id, Article.version_id != article.version_id,
+               Amendment.status == AmendmentStatus.submitted, Amendment.kind == AmendmentKind.modify)
+        .order_by(Amendment.id)
+    ))
+
+
+def incorporated_into(article: Article) -> list[Amendment]:
+    return list(db.session.scalars(
+        sa.select(Amendment).join(Incorporation, Incorporation.amendment_id == Amendment.id)
+        .where(Incorporation.article_id == article.id).order_by(Incorporation.at)
+    ))

@@ -90,6 +90,8 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
         discussion=discussion,
         comment_form=comment_form,
         preview_html=preview_html,
+        provenance=services.incorporated_into(article),
+        older=services.older_unanswered(article),
     ), status
 
 
@@ -109,3 +111,28 @@ def article_languages(article_id: int):
     texts = {t.locale: t for t in article.texts}
     return render_template("charter/article_languages.html", article=article, texts=texts,
                            neighbours=services.neighbours(article))
+
+
+@bp.route("/charter/history")
+@public
+def history():
+    charter = services.main_charter() or abort(404)
+    from consult.permissions import is_moderator
+
+    versions = services.versions_of(charter, include_drafts=is_moderator(current_user))
+    return render_template("charter/history.html", charter=charter, versions=versions)
+
+
+@bp.route("/charter/compare")
+@checked
+def compare():
+    """A redline between two versions, per article, following articles across renumbering."""
+    old = db.get_or_404(Version, request.args.get("from", type=int) or 0)
+    new = db.get_or_404(Version, request.args.get("to", type=int) or 0)
+    authorize(Action.view_version, old)
+    authorize(Action.view_version, new)
+    pairs = services.compare(old, new)
+    lineage = request.args.get("article")
+    if lineage:
+        pairs = [p for p in pairs if (p[0] or p[1]).lineage_id == lineage]
+    return render_template("charter/compare.html", old=old, new=new, pairs=pairs, single=bool(lineage))

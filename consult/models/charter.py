@@ -101,8 +101,15 @@ class Article(Base):
     __table_args__ = (sa.UniqueConstraint("version_id", "lineage_id"),)
 
     def text(self, locale: str) -> "ArticleText | None":
-        by_locale = {t.locale: t for t in self.texts}
-        return by_locale.get(locale) or by_locale.get(self.version.source_locale) or next(iter(by_locale.values()), None)
+        """The text to show a reader of `locale`: theirs, else the source, else any that has words
+        (a new article may exist in one language only until it is translated)."""
+        written = {t.locale: t for t in self.texts if t.title or t.body}
+        return written.get(locale) or written.get(self.version.source_locale) or next(iter(written.values()), None) \
+            or self.exact_text(locale)
+
+    def exact_text(self, locale: str) -> "ArticleText | None":
+        """The text in exactly this language, for editing it."""
+        return next((t for t in self.texts if t.locale == locale), None)
 
 
 class ArticleText(TimestampMixin, Base):
@@ -119,6 +126,10 @@ class ArticleText(TimestampMixin, Base):
     revision: Mapped[int] = mapped_column(default=1)
     # For translations: the source text's revision this translation was last aligned with.
     source_revision: Mapped[int | None]
+    # When another language's text changed: which one, and its body as it was when this text
+    # was last aligned with it, so the translator sees a redline of exactly what changed.
+    outdated_by: Mapped[str | None] = mapped_column(sa.String(8))
+    outdated_from: Mapped[str | None] = mapped_column(sa.Text)
 
     article: Mapped[Article] = relationship(back_populates="texts")
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Comment, Notice, Report, User, Visibility, utcnow,
+    Amendment, AmendmentStatus, Article, Comment, Notice, Report, User, Visibility, utcnow,
 )
 from consult.moderation import audit
 from consult.text.markdown import render_markdown
@@ -40,6 +40,8 @@ def open_reports() -> list[Report]:
 def hide(moderator: User, target: Amendment | Comment, reason: str) -> None:
     if not reason.strip():
         raise ModerationError("reason_required")
+    if target.visibility is not Visibility.visible:
+        raise ModerationError("not_visible")
     target.visibility = Visibility.hidden
     target.hidden_reason = reason.strip()
     target.hidden_at = utcnow()
@@ -50,8 +52,11 @@ def hide(moderator: User, target: Amendment | Comment, reason: str) -> None:
 
 
 def restore(moderator: User, target: Amendment | Comment, reason: str) -> None:
+    """Only what a moderator hid comes back; what its author deleted stays deleted."""
     if not reason.strip():
         raise ModerationError("reason_required")
+    if target.visibility is not Visibility.hidden:
+        raise ModerationError("not_hidden")
     target.visibility = Visibility.visible
     audit.record(moderator, "restore", target, reason=reason.strip(), was_hidden_because=target.hidden_reason)
     target.hidden_reason = None
@@ -114,13 +119,13 @@ def mark_notices_read(user: User) -> None:
 
 def triage(round_, *, status: str = "", locale: str = "", region: str = "", kind_of_organisation: str = "") -> list:
     """Every amendment of a round in the article order, filtered: what the moderators answer."""
-    from consult.models import Article, Organisation
+    from consult.models import Organisation
 
     query = (
         sa.select(Amendment).join(Article, Article.id == Amendment.article_id).where(Amendment.round_id == round_.id)
         .order_by(Article.position, Amendment.id)
-        .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.article),
-                 joinedload(Amendment.recorded_by))
+        .options(joinedload(Amendment.author), joinedload(Amendment.organisation),
+                 joinedload(Amendment.article).selectinload(Article.texts), joinedload(Amendment.recorded_by))
     )
     if status:
         query = query.where(Amendment.status == status)

@@ -17,7 +17,10 @@ ERRORS = {
     "rejection_needs_reason": lambda: _("A rejection needs a reason in the public answer."),
     "duplicate_needs_original": lambda: _("Choose the amendment this one duplicates."),
     "bad_status": lambda: _("Choose an answer."),
+    "not_visible": lambda: _("Only a visible contribution can be hidden."),
+    "not_hidden": lambda: _("Only a contribution hidden by a moderator can be restored."),
 }
+TRIAGE_FILTERS = ("status", "language", "region", "kind")
 TARGETS = {"amendments": Amendment, "comments": Comment}
 
 
@@ -31,7 +34,7 @@ def _target(kind: str, target_id: int):
 def index():
     rounds = round_services.all_rounds()
     return render_template("moderation/index.html", reports=services.open_reports(), rounds=rounds,
-                           unanswered={r.id: round_services.unanswered_count(r) for r in rounds},
+                           unanswered=round_services.unanswered_counts(),
                            targets=_report_targets(services.open_reports()))
 
 
@@ -85,7 +88,11 @@ def hide_or_restore(kind: str, target_id: int, act: str):
     if not form.validate_on_submit():
         flash(_("Please give a reason."), "error")
         return redirect(url_for(".item", kind=kind, target_id=target.id))
-    getattr(services, act)(current_user, target, form.reason.data)
+    try:
+        getattr(services, act)(current_user, target, form.reason.data)
+    except services.ModerationError as error:
+        flash(ERRORS[error.code](), "error")
+        return redirect(url_for(".item", kind=kind, target_id=target.id))
     flash(_("Hidden. A placeholder says so and why; nothing is deleted.") if act == "hide" else _("Restored."), "success")
     return redirect(url_for(".item", kind=kind, target_id=target.id))
 
@@ -143,7 +150,8 @@ def answer(amendment_id: int):
     amendment = amendment_services.amendment_with_context(amendment_id) or abort(404)
     authorize(Action.answer_amendment, amendment)
     form = forms.AnswerForm(prefix=f"a{amendment.id}")
-    back = url_for(".triage", round_id=amendment.round_id, **request.args) + f"#amendment-{amendment.id}"
+    kept = {key: request.args[key] for key in TRIAGE_FILTERS if request.args.get(key)}
+    back = url_for(".triage", round_id=amendment.round_id, **kept) + f"#amendment-{amendment.id}"
     if not form.validate_on_submit():
         flash(_("Choose an answer."), "error")
         return redirect(back)
@@ -152,7 +160,9 @@ def answer(amendment_id: int):
         services.answer(current_user, amendment, form.status_value(), form.answer.data or "", duplicate_of)
     except services.ModerationError as error:
         # Nothing is saved; the moderator's text comes back in the message so it is not lost.
-        flash(ERRORS[error.code]() + (" " + _("Your answer was: %(text)s", text=form.answer.data) if form.answer.data else ""), "error")
+        flash(ERRORS[error.code](), "error")
+        if form.answer.data:
+            flash(_("Your answer was: %(text)s", text=form.answer.data), "info")
         return redirect(back)
     flash(_("Amendment %(id)s: %(status)s.", id=amendment.id, status=amendment.status.label), "success")
     return redirect(back)
@@ -176,6 +186,7 @@ def record(round_id: int):
     if request.method == "GET":
         form.token.data = new_submission_token()
     if form.validate_on_submit():
+        authorize(Action.propose_amendment if form.kind.data == "amendment" else Action.comment, round_)
         organisation = db.session.get(Organisation, form.organisation_id.data) or abort(400)
         article = next((a for a in articles if a.id == form.article_id.data), None) or abort(400)
         try:

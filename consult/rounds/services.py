@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.extensions import db
 from consult.models import (
@@ -98,6 +98,14 @@ def unanswered_count(round_: Round) -> int:
     )
 
 
+def unanswered_counts() -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Amendment.round_id, sa.func.count()).where(Amendment.status == AmendmentStatus.submitted)
+        .group_by(Amendment.round_id)
+    )
+    return dict(rows.all())
+
+
 def state(round_: Round, now: datetime | None = None) -> RoundState:
     """The phase from the clock, and `concluded` once a closed round has every amendment answered."""
     phase = round_.phase(now)
@@ -186,6 +194,7 @@ def account(round_: Round) -> Account:
         by_article.setdefault(amendment.article_id, []).append(amendment)
     articles = db.session.scalars(
         sa.select(Article).where(Article.id.in_(by_article)).order_by(Article.position)
+        .options(selectinload(Article.texts), joinedload(Article.version))
     ).all() if by_article else []
     result.articles = [(article, by_article[article.id]) for article in articles]
     return result

@@ -85,7 +85,8 @@ def _version_choices(form):
     from consult.i18n import current_locale
 
     versions = db.session.scalars(db.select(Version).order_by(Version.id.desc())).all()
-    form.version_id.choices = options([(v.id, f"{v.label(current_locale())} ({v.state.label})") for v in versions])
+    form.version_id.choices = options(
+        [(v.id, _("%(version)s (%(state)s)", version=v.label(current_locale()), state=v.state.label)) for v in versions])
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])

@@ -1,0 +1,295 @@
+"""Consolidation: a new version built from a consulted one, taking in its accepted amendments.
+
+Every act is audited; an amendment is incorporated once, or set aside with a reason, never
+dropped silently; article lineage follows every move so history stays connected.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from consult.charter import services as charter
+from consult.extensions import db
+from consult.models import (
+    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Incorporation, Round, RoundState, Section,
+    TextStatus, User, Version, VersionState, utcnow,
+)
+from consult.moderation import audit
+from consult.text.markdown import render_markdown
+from consult.text.merge import Merge, merge
+
+ACCEPTED = (AmendmentStatus.accepted, AmendmentStatus.accepted_in_part)
+
+
+class ConsolidationError(ValueError):
+    def __init__(self, code: str, **details):
+        super().__init__(code)
+        self.code, self.details = code, details
+
+
+def can_start(version: Version) -> bool:
+    rounds = db.session.scalars(sa.select(Round).where(Round.version_id == version.id)).all()
+    existing = db.session.scalar(sa.select(Version.id).where(Version.based_on_id == version.id,
+                                                             Version.state == VersionState.consolidating))
+    return bool(rounds) and all(r.phase() is not RoundState.open and r.phase() is not RoundState.scheduled for r in rounds) \
+        and existing is None and version.state in (VersionState.in_consultation, VersionState.published)
+
+
+def start(moderator: User, version: Version, labels: dict[str, str]) -> Version:
+    """A draft copy of `version`: same sections, same articles with the same lineage."""
+    if not can_start(version):
+        raise ConsolidationError("rounds_not_closed")
+    new = Version(charter_id=version.charter_id, slug=f"{version.slug}-consolidated-{utcnow():%Y%m%d%H%M}",
+                  labels=labels, state=VersionState.consolidating, source_locale=version.source_locale,
+                  based_on=version)
+    db.session.add(new)
+    for section in charter.load_version(version):
+        copy = Section(version=new, position=section.position, titles=dict(section.titles))
+        db.session.add(copy)
+        for article in section.articles:
+            twin = Article(version=new, section=copy, number=article.number, numbering=article.numbering,
+                           position=article.position, lineage_id=article.lineage_id)
+            for text in article.texts:
+                twin.texts.append(ArticleText(locale=text.locale, title=text.title, body=text.body,
+                                              body_html=text.body_html, status=text.status))
+            db.session.add(twin)
+    db.session.flush()
+    audit.record(moderator, "start_consolidation", new, based_on=version.id)
+    return new
+
+
+def articles(version: Version) -> list[Article]:
+    return [a for s in charter.load_version(version) for a in s.articles]
+
+
+def accepted_amendments(version: Version) -> list[Amendment]:
+    """Accepted (in whole or in part) amendments of the rounds on the version consolidated."""
+    return list(db.session.scalars(
+        sa.select(Amendment).join(Round, Round.id == Amendment.round_id)
+        .where(Round.version_id == version.based_on_id, Amendment.status.in_(ACCEPTED))
+        .order_by(Amendment.id)
+        .options(joinedload(Amendment.article), joinedload(Amendment.author), joinedload(Amendment.organisation))
+    ))
+
+
+def pending_amendment(version: Version, amendment_id: int) -> Amendment | None:
+    """An accepted amendment of the consulted version still waiting to be dealt with, or None."""
+    return db.session.scalar(
+        sa.select(Amendment).join(Round, Round.id == Amendment.round_id)
+        .where(Amendment.id == amendment_id, Round.version_id == version.based_on_id,
+               Amendment.status.in_(ACCEPTED), Amendment.incorporated_in_id.is_(None),
+               Amendment.set_aside_reason.is_(None))
+        .options(joinedload(Amendment.article))
+    )
+
+
+def is_pending(amendment: Amendment) -> bool:
+    return amendment.incorporated_in_id is None and not amendment.set_aside_reason
+
+
+@dataclass
+class ArticleWork:
+    article: Article
+    base: Article | None
+    amendments: list[Amendment]
+
+    @property
+    def pending(self) -> list[Amendment]:
+        return [a for a in self.amendments if is_pending(a)]
+
+
+def overview(version: Version) -> list[ArticleWork]:
+    """Every article of the new version with the accepted amendments of its lineage."""
+    by_lineage: dict[str, list[Amendment]] = {}
+    for amendment in accepted_amendments(version):
+        by_lineage.setdefault(amendment.article.lineage_id, []).append(amendment)
+    bases = {a.lineage_id: a for a in articles(version.based_on)} if version.based_on else {}
+    return [ArticleWork(a, bases.get(a.lineage_id), by_lineage.pop(a.lineage_id, [])) for a in articles(version)] + [
+        # amendments whose article was deleted from the new version stay visible until dealt with
+        ArticleWork(amendments[0].article, amendments[0].article, amendments) for amendments in by_lineage.values()
+    ]
+
+
+def pending(version: Version) -> list[Amendment]:
+    return [a for a in accepted_amendments(version) if is_pending(a)]
+
+
+def preview(article: Article, amendment: Amendment) -> tuple[Merge, Merge]:
+    """What applying the amendment to the article's title and text as they now stand would give."""
+    text = article.exact_text(amendment.locale)
+    title = merge(amendment.base_title, amendment.title, text.title if text else "")
+    body = merge(amendment.base_text, amendment.body, text.body if text else "")
+    return title, body
+
+
+def incorporate(moderator: User, article: Article, amendment: Amendment, *, title: str, body: str,
+                expected_revision: int | None) -> ArticleText:
+    """Save the text that takes the amendment in (merged, or resolved by hand) and record provenance."""
+    if not is_pending(amendment):
+        raise ConsolidationError("already_dealt_with")
+    text = charter.update_article_text(article, amendment.locale, title=title, body=body,
+                                       expected_revision=expected_revision)
+    _record_incorporation(moderator, article, amendment)
+    return text
+
+
+def _record_incorporation(moderator: User, article: Article | None, amendment: Amendment) -> None:
+    version = article.version if article else None
+    amendment.incorporated_in_id = version.id if version else None
+    if article is not None:
+        db.session.add(Incorporation(article_id=article.id, amendment_id=amendment.id, by_id=moderator.id, at=utcnow()))
+    audit.record(moderator, "incorporate", amendment, article=article.id if article else None,
+                 version=amendment.incorporated_in_id)
+    db.session.flush()
+
+
+def set_aside(moderator: User, amendment: Amendment, reason: str) -> None:
+    if not reason.strip():
+        raise ConsolidationError("reason_required")
+    amendment.set_aside_reason = reason.strip()
+    audit.record(moderator, "set_aside", amendment, reason=reason.strip())
+    db.session.flush()
+
+
+def save_text(moderator: User, article: Article, locale: str, *, title: str, body: str,
+              expected_revision: int | None) -> ArticleText:
+    text = charter.update_article_text(article, locale, title=title, body=body, expected_revision=expected_revision)
+    audit.record(moderator, "edit_text", article, locale=locale, revision=text.revision)
+    return text
+
+
+# --- structure ---------------------------------------------------------------------------------
+
+
+def _reposition(version: Version) -> None:
+    position = 0
+    for section in sorted(charter.load_version(version), key=lambda s: s.position):
+        for article in sorted(section.articles, key=lambda a: a.position):
+            position += 1
+            article.position = position
+
+
+def add_article(moderator: User, after: Article, *, number: str, texts: dict[str, tuple[str, str]],
+                from_amendment: Amendment | None = None) -> Article:
+    """A new article placed after `after`, in its section; from an accepted "new article" amendment
+    or written by hand. Languages not given are created empty and marked outdated."""
+    version = after.version
+    for article in articles(version):
+        if article.position > after.position:
+            article.position += 1
+    article = Article(version=version, section_id=after.section_id, number=number,
+                      numbering=after.numbering or ("article" if number else ""), position=after.position + 1)
+    db.session.add(article)
+    given = {loc: t for loc, t in texts.items() if t[0] or t[1]}
+    source = next(iter(given), version.source_locale)
+    for locale in ("en", "fr", "es"):
+        title, body = given.get(locale, ("", ""))
+        status = (TextStatus.source if locale == version.source_locale else TextStatus.current) if locale in given else TextStatus.outdated
+        article.texts.append(ArticleText(locale=locale, title=title, body=body, body_html=render_markdown(body),
+                                         status=status, outdated_by=None if locale in given else source, outdated_from=""))
+    db.session.flush()
+    audit.record(moderator, "add_article", article, after=after.id, number=number,
+                 amendment=from_amendment.id if from_amendment else None)
+    if from_amendment is not None:
+        _record_incorporation(moderator, article, from_amendment)
+    return article
+
+
+def delete_article(moderator: User, article: Article, from_amendment: Amendment | None = None) -> None:
+    """Remove an article from the new version (the consulted version keeps it, so nothing is lost)."""
+    if article.version.state is not VersionState.consolidating:
+        raise ConsolidationError("not_a_draft")
+    if db.session.scalar(sa.select(Incorporation.id).where(Incorporation.article_id == article.id).limit(1)):
+        raise ConsolidationError("has_provenance")
+    version = article.version
+    audit.record(moderator, "delete_article", article, number=article.number, lineage=article.lineage_id,
+                 amendment=from_amendment.id if from_amendment else None)
+    if from_amendment is not None:
+        from_amendment.incorporated_in_id = version.id
+        audit.record(moderator, "incorporate", from_amendment, article=None, version=version.id)
+    db.session.delete(article)
+    db.session.flush()
+    _reposition(version)
+
+
+def move_article(moderator: User, article: Article, *, section: Section, step: int = 0) -> None:
+    """Move to another section (at its end) or up/down within its section."""
+    if section.id != article.section_id:
+        article.section_id = section.id
+        article.position = max((a.position for a in section.articles), default=0) + 1  # placed last
+    elif step:
+        siblings = sorted(section.articles, key=lambda a: a.position)
+        index = siblings.index(article)
+        other = index + step
+        if 0 <= other < len(siblings):
+            siblings[index].position, siblings[other].position = siblings[other].position, siblings[index].position
+    db.session.flush()
+    db.session.expire_all()
+    _reposition(article.version)
+    audit.record(moderator, "move_article", article, section=section.id, step=step)
+    db.session.flush()
+
+
+def renumber(moderator: User, article: Article, number: str) -> None:
+    audit.record(moderator, "renumber", article, previous=article.number, number=number)
+    article.number = number.strip()
+    db.session.flush()
+
+
+def add_section(moderator: User, version: Version, titles: dict[str, str]) -> Section:
+    position = max((s.position for s in charter.load_version(version)), default=-1) + 1
+    section = Section(version=version, position=position, titles=titles)
+    db.session.add(section)
+    db.session.flush()
+    audit.record(moderator, "add_section", section, titles=titles)
+    return section
+
+
+def rename_section(moderator: User, section: Section, titles: dict[str, str]) -> None:
+    audit.record(moderator, "rename_section", section, previous=section.titles, titles=titles)
+    section.titles = titles
+    db.session.flush()
+
+
+# --- publishing --------------------------------------------------------------------------------
+
+
+def outdated_texts(version: Version) -> list[ArticleText]:
+    return list(db.session.scalars(
+        sa.select(ArticleText).join(Article).where(Article.version_id == version.id,
+                                                   ArticleText.status == TextStatus.outdated)
+    ))
+
+
+def publish(secretariat: User, version: Version, *, despite_outdated: bool = False) -> None:
+    """Refused while accepted amendments are pending (conflicts included); warned while translations lag."""
+    waiting = pending(version)
+    if waiting:
+        raise ConsolidationError("pending", count=len(waiting))
+    outdated = outdated_texts(version)
+    if outdated and not despite_outdated:
+        raise ConsolidationError("outdated", count=len(outdated))
+    previous = version.based_on
+    version.state = VersionState.published
+    version.published_at = utcnow()
+    if previous is not None and previous.state in (VersionState.in_consultation, VersionState.published):
+        previous.state = VersionState.archived
+    audit.record(secretariat, "publish", version, outdated_translations=len(outdated))
+    db.session.flush()
+
+
+def provenance(article: Article) -> list[tuple[Incorporation, Amendment]]:
+    rows = db.session.execute(
+        sa.select(Incorporation, Amendment).join(Amendment, Amendment.id == Incorporation.amendment_id)
+        .where(Incorporation.article_id == article.id).order_by(Incorporation.at)
+        .options(joinedload(Amendment.organisation), joinedload(Amendment.author))
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def load_article(article_id: int) -> Article | None:
+    return db.session.scalar(
+        sa.select(Article).where(Article.id == article_id)
+        .options(selectinload(Article.texts), joinedload(Article.version), joinedload(Article.section))
+    )

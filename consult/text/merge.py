@@ -1,0 +1,90 @@
+"""Three-way merging of amendments into a consolidated text.
+
+An accepted amendment is a change from its base text to its proposed text. Applying it to the
+consolidated text as it now stands is a three-way merge: the edits already made (base → current)
+and the amendment's edits (base → proposed) are both expressed as ranges of the base text. Edits
+that touch different ranges combine; edits that touch the same range collide and are reported as a
+conflict, never resolved silently; an edit already present is not applied twice.
+
+Diffs come from diff-match-patch (Google's library, as used by many editors), cleaned up
+semantically so edits follow word boundaries.
+"""
+
+from dataclasses import dataclass, field
+
+from diff_match_patch import diff_match_patch
+
+_dmp = diff_match_patch()
+_dmp.Diff_Timeout = 2.0
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int  # range of the base text replaced
+    end: int
+    text: str  # what replaces it
+
+
+@dataclass
+class Merge:
+    text: str  # the merged text (the current text unchanged when there is a conflict)
+    clean: bool
+    already_applied: bool = False
+    conflicts: list[tuple[Edit, Edit]] = field(default_factory=list)  # (edit already made, amendment's edit)
+
+
+def edits(base: str, other: str) -> list[Edit]:
+    """The edits that turn `base` into `other`, as replaced ranges of `base`."""
+    diffs = _dmp.diff_main(base, other)
+    _dmp.diff_cleanupSemantic(diffs)
+    result: list[Edit] = []
+    position = 0
+    pending: Edit | None = None
+    for op, chunk in diffs:
+        if op == 0:
+            if pending:
+                result.append(pending)
+                pending = None
+            position += len(chunk)
+            continue
+        if pending is None:
+            pending = Edit(position, position, "")
+        if op == -1:
+            pending = Edit(pending.start, pending.end + len(chunk), pending.text)
+            position += len(chunk)
+        else:
+            pending = Edit(pending.start, pending.end, pending.text + chunk)
+    if pending:
+        result.append(pending)
+    return result
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    """Edits collide when their ranges overlap or touch: two changes side by side (or an insertion
+    at the edge of a replaced passage) are for a person to combine, not for the machine."""
+    return a.start <= b.end and b.start <= a.end
+
+
+def apply_edits(base: str, to_apply: list[Edit]) -> str:
+    out, position = [], 0
+    for edit in sorted(to_apply, key=lambda e: (e.start, e.end)):
+        out.append(base[position:edit.start])
+        out.append(edit.text)
+        position = edit.end
+    out.append(base[position:])
+    return "".join(out)
+
+
+def merge(base: str, proposed: str, current: str) -> Merge:
+    """Apply the change base → proposed to `current` (which was also made from `base`)."""
+    theirs = edits(base, proposed)
+    if not theirs:
+        return Merge(current, clean=True, already_applied=True)
+    made = edits(base, current)
+    if all(edit in made for edit in theirs):
+        return Merge(current, clean=True, already_applied=True)
+    conflicts = [(m, t) for t in theirs if t not in made for m in made if _overlap(m, t)]
+    if conflicts:
+        return Merge(current, clean=False, conflicts=conflicts)
+    combined = made + [t for t in theirs if t not in made]
+    return Merge(apply_edits(base, combined), clean=True)
