@@ -95,3 +95,44 @@ def test_moderation_pages_have_no_serious_accessibility_violation(page, locale):
         if serious:
             failures[name] = serious
     assert failures == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+def test_consolidation_pages_have_no_serious_accessibility_violation(page, live_server, locale):
+    from consult.consolidation import services as consolidation
+    from consult.extensions import db
+    from consult.models import Round, User, Version
+    from consult.rounds import services as rounds
+
+    with live_server.app_context():
+        moderator = db.session.scalar(db.select(User).where(User.email == "moderator@demo.test"))
+        for round_ in db.session.scalars(db.select(Round)):
+            if round_.is_open():
+                rounds.close_early(moderator, round_, "End")
+        draft = db.session.scalar(db.select(Version).where(Version.slug == "draft-2026"))
+        new = consolidation.start(moderator, draft, {"en": "Consolidated", "fr": "Consolidé", "es": "Consolidado"})
+        article_i = next(a for a in consolidation.articles(new) if a.number == "I")
+        ids = {"version": new.id, "draft": draft.id, "article": article_i.id}
+        db.session.commit()
+    _log_in(page, "moderator@demo.test")
+    page.goto("/")
+    page.locator(".language-switcher button[lang='%s']" % locale).click()
+    axe = Axe()
+    failures = {}
+
+    def check(name):
+        screenshot(page, f"{name}-{locale}-1280")
+        serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            failures[name] = serious
+
+    for name, path in {"consolidation": "/consolidation/", "workbench-overview": f"/consolidation/{ids['version']}/",
+                       "workbench": f"/consolidation/articles/{ids['article']}?locale=en",
+                       "history": "/charter/history",
+                       "compare": f"/charter/compare?from={ids['draft']}&to={ids['version']}"}.items():
+        page.goto(path)
+        check(name)
+    page.goto(f"/consolidation/articles/{ids['article']}?locale=en")
+    page.locator("article.amendment button.button").first.click()  # Apply
+    check("apply")
+    assert failures == {}
