@@ -18,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(translate)
+    app.cli.add_command(report)
 
 
 def _seeds_dir() -> Path:
@@ -96,3 +97,38 @@ def compile_() -> None:
     """Compile the catalogs into the .mo files the app reads."""
     written = catalogs.compile_all(force=True)
     click.echo("Compiled: " + ", ".join(written))
+
+
+@click.group("report")
+def report() -> None:
+    """The consultation's contributions, for the secretariat."""
+
+
+@report.command("export")
+@click.option("--round", "round_id", type=int, required=True, help="The round's number (see /rounds/).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def report_export(round_id: int, fmt: str, output: str) -> None:
+    """Write a round's public contributions as CSV or JSON, streamed, with a progress bar."""
+    from consult.documents import contributions
+    from consult.models import Amendment, Comment, Round, Visibility
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.UsageError(f"there is no round {round_id}")
+    total = sum(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+            model.round_id == round_.id, model.visibility == Visibility.visible))
+        for model in (Amendment, Comment)
+    )
+    render, _mimetype = contributions.RENDERERS[fmt]
+    with click.progressbar(length=total, label=f"Exporting {round_.slug}") as bar, \
+            open(output, "w", encoding="utf-8", newline="") as out:
+        def counted():
+            for record in contributions.rows(round_):
+                bar.update(1)
+                yield record
+        for chunk in render(counted()):
+            out.write(chunk)
+    click.echo(f"Wrote {total} contributions to {output}")

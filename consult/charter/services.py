@@ -290,3 +290,18 @@ def incorporated_into(article: Article) -> list[Amendment]:
         sa.select(Amendment).join(Incorporation, Incorporation.amendment_id == Amendment.id)
         .where(Incorporation.article_id == article.id).order_by(Incorporation.at)
     ))
+
+
+def document_of(version: Version, locale: str) -> Document:
+    """A version in one language as the neutral document model, for every exporter."""
+    from consult.documents.model import DocArticle, DocSection
+
+    document = Document(title=version.charter.title(locale), locale=locale)
+    for section in load_version(version):
+        doc_section = DocSection(title=section.title(locale))
+        for article in section.articles:
+            text = article.text(locale)
+            doc_section.articles.append(DocArticle(article.number, text.title if text else "", text.body if text else "",
+                                                   article.numbering))
+        document.sections.append(doc_section)
+    return document

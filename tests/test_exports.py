@@ -1,0 +1,72 @@
+"""Contributions data: streamed CSV and JSON, public-safe, read back with the standard library."""
+
+import csv
+import io
+import json
+
+from consult.amendments import services as amendments
+from consult.comments import services as comments
+from consult.extensions import db
+from consult.models import AmendmentKind, Role, RoundState
+from consult.moderation import services as moderation
+
+
+def scene(make_round, make_user, charter_version):
+    round_ = make_round(RoundState.open)
+    article = charter_version.sections[2].articles[0]
+    author = make_user(email="secret-address@example.org", name="Ana Author")
+    amendment, _ = amendments.propose(author, round_, article, amendments.Proposal(
+        AmendmentKind.modify, "en", "=HYPERLINK(\"http://evil\")", article.text("en").body + " More.", "+cmd|' /C calc'!A0"))
+    amendments.support(make_user(), amendment)
+    comments.post(author, round_, article, body="@SUM(1+1) visible", locale="fr", amendment=amendment)
+    hidden, _ = comments.post(author, round_, article, body="Hidden insult", locale="en")
+    moderation.hide(make_user(role=Role.moderator, organisation=None), hidden, "Insult")
+    db.session.commit()
+    return round_
+
+
+def test_csv_download_is_safe_and_complete(client, make_round, make_user, charter_version):
+    round_ = scene(make_round, make_user, charter_version)
+    response = client.get(f"/exports/rounds/{round_.id}/contributions.csv")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{round_.slug}-contributions.csv"'
+    body = response.get_data(as_text=True)
+    records = list(csv.DictReader(io.StringIO(body)))
+    assert [r["type"] for r in records] == ["amendment", "comment"]
+    assert records[0]["title"].startswith("'=") and records[0]["rationale"].startswith("'+")
+    assert records[1]["text"].startswith("'@") and records[1]["stance"] == ""
+    assert records[0]["supports"] == "1" and records[0]["author"] == "Ana Author"
+    assert "secret-address" not in body and "Hidden insult" not in body
+
+
+def test_json_download_parses(client, make_round, make_user, charter_version):
+    round_ = scene(make_round, make_user, charter_version)
+    data = json.loads(client.get(f"/exports/rounds/{round_.id}/contributions.json").get_data(as_text=True))
+    assert [d["type"] for d in data] == ["amendment", "comment"]
+    assert data[0]["title"] == '=HYPERLINK("http://evil")'  # JSON is not run by spreadsheets: kept as written
+    assert data[1]["locale"] == "fr" and data[1]["amendment"] == data[0]["id"]
+
+
+def test_cli_export_with_progress(runner, tmp_path, make_round, make_user, charter_version):
+    round_ = scene(make_round, make_user, charter_version)
+    target = tmp_path / "out.csv"
+    result = runner.invoke(args=["report", "export", "--round", str(round_.id), "--format", "csv", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 contributions" in result.output
+    with open(target, newline="", encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == 2
+    missing = runner.invoke(args=["report", "export", "--round", "999", "--format", "json", "-o", str(target)])
+    assert missing.exit_code != 0 and "no round 999" in missing.output
+
+
+def test_markdown_export_then_import_gives_the_same_structure_and_text(client, charter_version):
+    from consult.charter.services import document_of
+    from consult.documents.markdown_import import import_markdown
+
+    for locale in ("en", "fr", "es"):
+        response = client.get(f"/exports/versions/{charter_version.id}/charter.{locale}.md")
+        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+        again = import_markdown(response.get_data(as_text=True), locale)
+        original = document_of(charter_version, locale)
+        assert again.outline() == original.outline()
+        assert [a.body for a in again.articles] == [a.body for a in original.articles]
