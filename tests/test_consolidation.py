@@ -10,7 +10,7 @@ from consult.charter import services as charter
 from consult.consolidation import services as consolidation
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentStatus, Article, AuditEvent, Incorporation, Role, RoundState, TextStatus, Version,
+    Amendment, AmendmentKind, AmendmentStatus, Article, AuditEvent, Incorporation, Role, RoundState, TextStatus,
     VersionState,
 )
 from consult.moderation import services as moderation

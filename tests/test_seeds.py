@@ -8,7 +8,7 @@ from consult.charter.services import current_version, load_version, main_charter
 from consult.extensions import db
 from consult.models import (
     Amendment, AmendmentKind, AmendmentStatus, Comment, Organisation, OrganisationKind, Region, Role, Round,
-    RoundState, Support, User, Version, VersionState,
+    RoundState, Support, Version, VersionState,
 )
 from consult.seeding import DEMO_PASSWORD, load_seeds
 from tests.conftest import ROOT, count_rows

@@ -85,7 +85,3 @@ class SettingsForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     next = HiddenField()
-
-
-class LogoutForm(FlaskForm):
-    pass

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from consult.accounts import bp, forms, services
 from consult.extensions import db, limiter
+from consult.forms import ConfirmForm
 from consult.models import Organisation, OrganisationKind, Region
 from consult.permissions import Action, public, requires
 
@@ -91,7 +92,7 @@ def _organisation_from(form: forms.RegistrationForm) -> Organisation | None:
 @bp.route("/account/logout", methods=["POST"])
 @requires(Action.manage_own_account)
 def logout():
-    if forms.LogoutForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         session["lang"] = current_user.locale or session.get("lang")  # keep their language after
         logout_user()
         flash(_("You have logged out."), "info")

@@ -5,7 +5,7 @@ from flask_login import current_user
 from consult.admin import bp, services
 from consult.extensions import db
 from consult.models import Organisation, Role, User
-from consult.moderation.forms import ConfirmForm
+from consult.forms import ConfirmForm
 from consult.permissions import Action, requires
 
 

@@ -28,11 +28,3 @@ class AmendmentForm(FlaskForm):
                     field.errors.append(_l("This field is required."))
                     ok = False
         return ok
-
-
-class SupportForm(FlaskForm):
-    pass
-
-
-class WithdrawForm(FlaskForm):
-    pass

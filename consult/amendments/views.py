@@ -8,6 +8,7 @@ from consult.comments import services as comment_services
 from consult.comments.forms import CommentForm
 from consult.contributions import new_submission_token
 from consult.extensions import db
+from consult.forms import ConfirmForm
 from consult.i18n import current_locale
 from consult.models import Amendment, AmendmentKind, AmendmentStatus, Round, Visibility
 from consult.permissions import Action, authorize, check, checked, requires
@@ -137,7 +138,7 @@ def edit(amendment_id: int):
 def withdraw(amendment_id: int):
     amendment = services.amendment_with_context(amendment_id) or abort(404)
     authorize(Action.withdraw_amendment, amendment)
-    if forms.WithdrawForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         services.withdraw(amendment)
         flash(_("Your amendment has been withdrawn. It stays visible, marked as withdrawn."), "info")
     return redirect(url_for(".show", amendment_id=amendment.id))
@@ -148,7 +149,7 @@ def withdraw(amendment_id: int):
 def support(amendment_id: int):
     amendment = services.amendment_with_context(amendment_id) or abort(404)
     authorize(Action.support_amendment, amendment)
-    if forms.SupportForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         if request.form.get("undo"):
             services.withdraw_support(current_user, amendment)
             flash(_("Your support has been withdrawn."), "info")
@@ -188,7 +189,7 @@ def notices():
 def notices_read():
     from consult.moderation import services as moderation
 
-    if forms.SupportForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         moderation.mark_notices_read(current_user)
     return redirect(url_for(".notices"))
 
@@ -206,7 +207,7 @@ def repropose(amendment_id: int):
             or article.exact_text(old.locale) is None):
         abort(404)
     authorize(Action.propose_amendment, round_)
-    if not forms.SupportForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     amendment, _text = services.repropose(current_user, old, round_, article)
     if amendment is None:

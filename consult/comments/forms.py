@@ -29,7 +29,3 @@ class CommentForm(FlaskForm):
 class CommentEditForm(FlaskForm):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=10_000)])
     submit = SubmitField(_l("Save the change"))
-
-
-class DeleteCommentForm(FlaskForm):
-    pass

@@ -6,6 +6,7 @@ from consult.amendments import services as amendment_services
 from consult.charter import services as charter_services
 from consult.comments import bp, forms, services
 from consult.extensions import db
+from consult.forms import ConfirmForm
 from consult.models import Comment, Round, Stance
 from consult.permissions import Action, authorize, check, checked
 from consult.text.markdown import render_markdown
@@ -103,7 +104,7 @@ def edit(comment_id: int):
 def delete(comment_id: int):
     comment = services.comment_with_context(comment_id) or abort(404)
     authorize(Action.delete_comment, comment)
-    if forms.DeleteCommentForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         services.delete(comment)
         flash(_("Your comment has been deleted."), "info")
     return redirect(permalink(comment))

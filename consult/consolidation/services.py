@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from consult.charter import services as charter
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Incorporation, Round, RoundState, Section,
+    Amendment, AmendmentStatus, Article, ArticleText, Incorporation, Round, RoundState, Section,
     TextStatus, User, Version, VersionState, utcnow,
 )
 from consult.moderation import audit

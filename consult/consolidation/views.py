@@ -8,7 +8,7 @@ from consult.consolidation import bp, services
 from consult.extensions import db
 from consult.i18n import current_locale
 from consult.models import Amendment, AmendmentKind, Section, Version, VersionState
-from consult.moderation.forms import ConfirmForm
+from consult.forms import ConfirmForm
 from consult.permissions import Action, authorize, checked, requires
 
 ERRORS = {

@@ -38,7 +38,3 @@ class RecordForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20_000)])
     rationale = TextAreaField(_l("Rationale of the amendment"), validators=[Optional(), Length(max=10_000)])
     token = HiddenField()
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: only its CSRF token."""

@@ -7,7 +7,8 @@ from consult.amendments import services as amendment_services
 from consult.charter import services as charter_services
 from consult.contributions import new_submission_token
 from consult.extensions import db
-from consult.models import Amendment, AmendmentStatus, Comment, Organisation, Round, User
+from consult.forms import ConfirmForm
+from consult.models import Amendment, Comment, Organisation, Round, User
 from consult.moderation import bp, forms, services
 from consult.permissions import Action, authorize, checked, requires
 from consult.rounds import services as round_services
@@ -101,7 +102,7 @@ def hide_or_restore(kind: str, target_id: int, act: str):
 @requires(Action.moderate)
 def dismiss(report_id: int):
     item = db.get_or_404(services.Report, report_id)
-    if forms.ConfirmForm().validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         services.dismiss_report(current_user, item)
         flash(_("The report is closed; the contribution stays visible."), "info")
     return redirect(url_for(".index"))

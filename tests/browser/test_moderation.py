@@ -92,7 +92,6 @@ def test_moderator_answers_three_amendments_one_as_duplicate_and_the_account_sho
     page.get_by_role("row", name=re.compile("Global online consultation")).get_by_role("link", name="Triage").click()
     page.get_by_label("Status").select_option("submitted")
     page.get_by_role("button", name="Apply").click()
-    cards = page.locator("article.amendment")
     # find an article with two unanswered amendments, for the duplicate
     group = page.locator("section.triage-group").filter(has=page.locator("article.amendment").nth(1)).first
     first, second = group.locator("article.amendment").nth(0), group.locator("article.amendment").nth(1)
