@@ -1,5 +1,6 @@
 """Locale selection and locale-aware formatting of countries, regions and dates."""
 
+import unicodedata
 from datetime import datetime
 
 import pycountry
@@ -51,8 +52,6 @@ def country_choices(locale: str | None = None) -> list[tuple[str, str]]:
 
 
 def _collation_key(text: str) -> str:
-    import unicodedata
-
     return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
 
 

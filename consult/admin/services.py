@@ -15,7 +15,14 @@ def verify(actor: User, organisation: Organisation) -> None:
         db.session.flush()
 
 
+class AdminError(ValueError):
+    pass
+
+
 def set_role(actor: User, user: User, role: Role) -> None:
+    """No one changes their own role: a secretariat cannot lock itself out, nor promote itself."""
+    if user.id == actor.id:
+        raise AdminError("own_role")
     if user.role is not role:
         audit.record(actor, "set_role", user, previous=user.role, role=role, email=user.email)
         user.role = role

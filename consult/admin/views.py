@@ -39,9 +39,11 @@ def set_role(user_id: int):
         role = Role(request.form.get("role", ""))
     except ValueError:
         abort(400)
-    if user.id == current_user.id:
-        flash(_("You cannot change your own role; ask another member of the secretariat."), "error")
-    elif ConfirmForm().validate_on_submit():
-        services.set_role(current_user, user, role)
-        flash(_("%(name)s is now: %(role)s.", name=user.name, role=role.label), "success")
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_role(current_user, user, role)
+        except services.AdminError:
+            flash(_("You cannot change your own role; ask another member of the secretariat."), "error")
+        else:
+            flash(_("%(name)s is now: %(role)s.", name=user.name, role=role.label), "success")
     return redirect(url_for(".users"))

@@ -162,6 +162,28 @@ class AmendmentFilters:
     sort: str = "newest"
     page: int = 1
 
+    @classmethod
+    def from_args(cls, args) -> "AmendmentFilters":
+        """From a query string; unknown values are ignored rather than refused."""
+        from consult.models import OrganisationKind, Region
+
+        def choice(name: str, allowed) -> str:
+            value = args.get(name, "")
+            return value if value in allowed else ""
+
+        try:
+            page = int(args.get("page", 1))
+        except ValueError:
+            page = 1
+        return cls(
+            status=choice("status", {s.value for s in AmendmentStatus}),
+            locale=choice("language", {"en", "fr", "es"}),
+            region=choice("region", {r.value for r in Region}),
+            kind_of_organisation=choice("kind", {k.value for k in OrganisationKind}),
+            sort=choice("sort", SORTS) or "newest",
+            page=page,
+        )
+
 
 @dataclass
 class AmendmentPage:

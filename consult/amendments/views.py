@@ -10,7 +10,7 @@ from consult.contributions import new_submission_token
 from consult.extensions import db
 from consult.forms import ConfirmForm
 from consult.i18n import current_locale
-from consult.models import Amendment, AmendmentKind, AmendmentStatus, Round, Visibility
+from consult.models import Amendment, AmendmentKind, Round, Visibility
 from consult.permissions import Action, authorize, check, checked, requires
 
 UNCHANGED = "unchanged"
@@ -201,10 +201,8 @@ def repropose(amendment_id: int):
     old = services.amendment_with_context(amendment_id) or abort(404)
     article = charter_services.article_with_texts(request.form.get("article_id", type=int) or 0) or abort(404)
     round_ = db.session.get(Round, request.form.get("round", type=int) or 0) or abort(404)
-    if (old.author_id != current_user.id or old.status is not AmendmentStatus.submitted
-            or old.kind is not AmendmentKind.modify or old.article.version_id == article.version_id
-            or article.lineage_id != old.article.lineage_id or round_.version_id != article.version_id
-            or article.exact_text(old.locale) is None):
+    if (old.author_id != current_user.id or old not in charter_services.older_unanswered(article)
+            or round_.version_id != article.version_id or article.exact_text(old.locale) is None):
         abort(404)
     authorize(Action.propose_amendment, round_)
     if not ConfirmForm().validate_on_submit():

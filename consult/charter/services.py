@@ -245,7 +245,7 @@ def update_article_text(article: Article, locale: str, *, title: str, body: str,
     else:
         previous_body = text.body
         text.revision += 1
-    changed = previous_body is not None and previous_body != body or text.title != title
+    changed = (previous_body is not None and previous_body != body) or text.title != title
     text.title, text.body, text.body_html = title, body, render_markdown(body)
     text.status = TextStatus.source if locale == article.version.source_locale else TextStatus.current
     text.outdated_by = text.outdated_from = None

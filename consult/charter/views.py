@@ -8,7 +8,7 @@ from consult.comments.forms import CommentForm
 from consult.contributions import new_submission_token
 from consult.extensions import db
 from consult.i18n import current_locale
-from consult.models import AmendmentStatus, OrganisationKind, Region, Version
+from consult.models import Version
 from consult.permissions import Action, authorize, checked, public
 
 
@@ -49,28 +49,16 @@ def version_contents(version_id: int):
                            selected_round=round_, counts=counts)
 
 
-def amendment_filters() -> amendment_services.AmendmentFilters:
-    args = request.args
-    choice = lambda name, allowed: args.get(name, "") if args.get(name, "") in allowed else ""  # noqa: E731
-    return amendment_services.AmendmentFilters(
-        status=choice("status", {s.value for s in AmendmentStatus}),
-        locale=choice("language", set(("en", "fr", "es"))),
-        region=choice("region", {r.value for r in Region}),
-        kind_of_organisation=choice("kind", {k.value for k in OrganisationKind}),
-        sort=args.get("sort") if args.get("sort") in amendment_services.SORTS else "newest",
-        page=args.get("page", 1, type=int),
-    )
-
-
 def render_article(article, *, round_id: int | None = None, comment_form: CommentForm | None = None,
                    preview_html: str | None = None, status: int = 200):
     """The article page: its text, and in the selected round its amendments and discussion.
     Also used to give a refused or invalid comment back to its author with what they typed."""
     rounds = services.rounds_of_version(article.version)
     round_ = services.pick_round(rounds, round_id, current_user)
+    filters = amendment_services.AmendmentFilters.from_args(request.args)
     amendments = discussion = None
     if round_:
-        amendments = amendment_services.amendments_of_article(article, round_, amendment_filters(), current_user)
+        amendments = amendment_services.amendments_of_article(article, round_, filters, current_user)
         discussion = comment_services.discussion(round_, article, None, page=request.args.get("cpage", 1, type=int))
         if comment_form is None:
             comment_form = CommentForm(
@@ -86,7 +74,7 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
         selected_round=round_,
         counts=services.contribution_counts(article),
         amendments=amendments,
-        filters=amendment_filters(),
+        filters=filters,
         discussion=discussion,
         comment_form=comment_form,
         preview_html=preview_html,

@@ -34,9 +34,10 @@ def _target(kind: str, target_id: int):
 @requires(Action.moderate)
 def index():
     rounds = round_services.all_rounds()
-    return render_template("moderation/index.html", reports=services.open_reports(), rounds=rounds,
+    reports = services.open_reports()
+    return render_template("moderation/index.html", reports=reports, rounds=rounds,
                            unanswered=round_services.unanswered_counts(),
-                           targets=_report_targets(services.open_reports()))
+                           targets=_report_targets(reports))
 
 
 def _report_targets(reports):
@@ -113,9 +114,7 @@ def dismiss(report_id: int):
 def triage(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     authorize(Action.answer_amendment)
-    from consult.charter.views import amendment_filters
-
-    filters = amendment_filters()
+    filters = amendment_services.AmendmentFilters.from_args(request.args)
     amendments = services.triage(round_, status=filters.status, locale=filters.locale, region=filters.region,
                                  kind_of_organisation=filters.kind_of_organisation)
     ids = [a.id for a in amendments]

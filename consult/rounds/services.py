@@ -15,9 +15,6 @@ from consult.models import (
 )
 from consult.moderation import audit
 
-ANSWERED = (AmendmentStatus.accepted, AmendmentStatus.accepted_in_part, AmendmentStatus.rejected, AmendmentStatus.duplicate,
-            AmendmentStatus.incorporated)
-
 
 class RoundError(ValueError):
     def __init__(self, code: str):
@@ -83,7 +80,8 @@ def extend(actor: User, round_: Round, closes_at: datetime, reason: str, now: da
     now = now or utcnow()
     if not reason.strip():
         raise RoundError("reason_required")
-    if closes_at <= max(now, round_.opens_at) or closes_at <= round_.closes_at and round_.closed_early_at is None:
+    closed_early = round_.closed_early_at is not None
+    if closes_at <= max(now, round_.opens_at) or (closes_at <= round_.closes_at and not closed_early):
         raise RoundError("extension_not_later")
     previous = round_.effective_close
     round_.closes_at, round_.closed_early_at = closes_at, None

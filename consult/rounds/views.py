@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -130,11 +132,8 @@ def _slug_free(form, round_: Round | None) -> bool:
     return True
 
 
-def _form_data(round_: Round):
-    class Data:
-        pass
-
-    data = Data()
+def _form_data(round_: Round) -> SimpleNamespace:
+    data = SimpleNamespace()
     for loc in ("en", "fr", "es"):
         setattr(data, f"title_{loc}", round_.titles.get(loc, ""))
         setattr(data, f"description_{loc}", round_.descriptions.get(loc, ""))
