@@ -31,11 +31,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from consult.comments import bp as comments_bp
     from consult.consolidation import bp as consolidation_bp
     from consult.exports import bp as exports_bp
+    from consult.imports import bp as imports_bp
     from consult.moderation import bp as moderation_bp
     from consult.rounds import bp as rounds_bp
 
     for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp, rounds_bp, moderation_bp, admin_bp,
-                      consolidation_bp, exports_bp):
+                      consolidation_bp, exports_bp, imports_bp):
         app.register_blueprint(blueprint)
     web.init_app(app)
 

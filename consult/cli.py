@@ -1,5 +1,7 @@
-"""Flask commands: demo, seed, translate."""
+"""Flask commands: demo, seed, translate, charter import/export/redline, report export."""
 
+import json
+import sys
 from pathlib import Path
 
 import click
@@ -13,11 +15,14 @@ from consult import catalogs
 from consult.extensions import db
 from consult.models import Charter
 
+LOCALES = ("en", "fr", "es")
+
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(translate)
+    app.cli.add_command(charter)
     app.cli.add_command(report)
 
 
@@ -99,36 +104,167 @@ def compile_() -> None:
     click.echo("Compiled: " + ", ".join(written))
 
 
+@click.group("charter")
+def charter() -> None:
+    """Import drafts; export versions and redlines."""
+
+
+@charter.command("import")
+@click.option("--lang", "files", type=(click.Choice(LOCALES), click.Path(exists=True, dir_okay=False)), multiple=True,
+              required=True, metavar="LANG FILE", help="A language and its file (.docx or Markdown); repeat per language.")
+@click.option("--label", help="The new version's name (required unless --dry-run).")
+@click.option("--dry-run", is_flag=True, help="Print the detected structure as JSON and save nothing.")
+@with_appcontext
+def charter_import(files: tuple[tuple[str, str], ...], label: str | None, dry_run: bool) -> None:
+    """Read one file per language into a new draft version, aligned article by article."""
+    from consult.imports import services as imports
+
+    if not dry_run and not label:
+        raise click.UsageError("--label is required (or use --dry-run)")
+    if len({locale for locale, _path in files}) != len(files):
+        raise click.UsageError("each language may be given once")
+    read = {}
+    with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
+        for locale, path in bar:
+            read[locale] = (Path(path).name, Path(path).read_bytes())
+    preview, errors = imports.read_files(read)
+    if errors:
+        raise click.ClickException("\n".join(f"{locale}: {message}" for locale, message in errors.items()))
+    if dry_run:
+        click.echo(json.dumps({
+            "languages": {locale: document.outline() for locale, document in preview.documents.items()},
+            "warnings": preview.warnings, "aligned": preview.can_save,
+        }, ensure_ascii=False, indent=2))
+        return
+    for warning in preview.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not preview.can_save:
+        raise click.ClickException("the languages do not have the same sections and articles; nothing was saved")
+    version = imports.create_draft(None, preview.documents, {"en": label})
+    db.session.commit()
+    articles = len(next(iter(preview.documents.values())).articles)
+    click.echo(f"Created draft version {version.id} ({version.slug}) with {articles} articles in "
+               f"{', '.join(sorted(preview.documents))}")
+
+
+def _version(reference: str):
+    from consult.charter.services import main_charter
+    from consult.exports.services import latest_version
+    from consult.models import Version
+
+    if reference == "latest":
+        charter_ = main_charter()
+        version = latest_version(charter_) if charter_ else None
+    else:
+        version = db.session.get(Version, int(reference)) if reference.isdigit() else None
+    if version is None:
+        raise click.UsageError(f"there is no version {reference}")
+    return version
+
+
+def _write(export, output: str) -> None:
+    Path(output).write_bytes(export.content)
+    click.echo(f"Wrote {output} ({len(export.content):,} bytes)")
+
+
+@charter.command("export")
+@click.option("--version", "version_ref", required=True, help="A version number, or 'latest'.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx", "pdf", "akn"]), required=True)
+@click.option("--lang", type=click.Choice([*LOCALES, "all"]), default="en", show_default=True,
+              help="One language, or all three side by side.")
+@click.option("--provenance", is_flag=True, help="Note under each article the amendments it incorporated.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def charter_export(version_ref: str, fmt: str, lang: str, provenance: bool, output: str) -> None:
+    """Write a version of the charter as Markdown, HTML, Word, PDF or Akoma Ntoso XML."""
+    from consult.exports import services as exports
+
+    version = _version(version_ref)
+    with click.progressbar(length=2, label=f"Exporting {version.slug}", file=sys.stderr) as bar:
+        try:
+            export = exports.render_charter(version, fmt=fmt, lang=lang, provenance=provenance, progress=bar.update)
+        except exports.ExportError as error:
+            raise click.UsageError(str(error)) from None
+    _write(export, output)
+
+
+@charter.command("redline")
+@click.option("--from", "old_ref", required=True, help="The earlier version's number.")
+@click.option("--to", "new_ref", required=True, help="The later version's number, or 'latest'.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]), required=True)
+@click.option("--lang", type=click.Choice(LOCALES), default="en", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+@with_appcontext
+def charter_redline(old_ref: str, new_ref: str, fmt: str, lang: str, output: str) -> None:
+    """Write what changed between two versions, article by article, as Word or PDF."""
+    from consult.exports import services as exports
+
+    try:
+        export = exports.render_redline(_version(old_ref), _version(new_ref), fmt=fmt, lang=lang)
+    except exports.ExportError as error:
+        raise click.UsageError(str(error)) from None
+    _write(export, output)
+
+
 @click.group("report")
 def report() -> None:
-    """The consultation's contributions, for the secretariat."""
+    """The consultation report and its contributions data."""
 
 
 @report.command("export")
-@click.option("--round", "round_id", type=int, required=True, help="The round's number (see /rounds/).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("--round", "round_id", type=int, help="The round's number (see /rounds/).")
+@click.option("--version", "version_ref", help="A version number, or 'latest': all the rounds on it.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "csv", "json"]), required=True,
+              help="pdf/docx: the report; csv/json: the contributions data.")
+@click.option("--lang", type=click.Choice(LOCALES), default="en", show_default=True, help="The report's language.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @with_appcontext
-def report_export(round_id: int, fmt: str, output: str) -> None:
-    """Write a round's public contributions as CSV or JSON, streamed, with a progress bar."""
-    from consult.documents import contributions
-    from consult.models import Amendment, Comment, Round, Visibility
+def report_export(round_id: int | None, version_ref: str | None, fmt: str, lang: str, output: str) -> None:
+    """Write the report of a round or a version, or their public contributions as CSV or JSON."""
+    from consult.charter.services import rounds_of_version
+    from consult.exports import services as exports
+    from consult.models import Round
 
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        raise click.UsageError(f"there is no round {round_id}")
+    if (round_id is None) == (version_ref is None):
+        raise click.UsageError("give either --round or --version")
+    round_ = version = None
+    if round_id is not None:
+        round_ = db.session.get(Round, round_id)
+        if round_ is None:
+            raise click.UsageError(f"there is no round {round_id}")
+    else:
+        version = _version(version_ref)
+    if fmt in ("csv", "json"):
+        _export_contributions([round_] if round_ else rounds_of_version(version), fmt, output)
+        return
+    with click.progressbar(length=1, label="Writing the report", file=sys.stderr) as bar:
+        try:
+            export = exports.render_report(fmt=fmt, lang=lang, round_=round_, version=version)
+        except exports.ExportError as error:
+            raise click.UsageError(str(error)) from None
+        bar.update(1)
+    _write(export, output)
+
+
+def _export_contributions(rounds: list, fmt: str, output: str) -> None:
+    """Streamed to the file, a row at a time, with a progress bar over every contribution."""
+    from consult.documents import contributions
+    from consult.models import Amendment, Comment, Visibility
+
+    ids = [r.id for r in rounds]
     total = sum(
         db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
-            model.round_id == round_.id, model.visibility == Visibility.visible))
+            model.round_id.in_(ids), model.visibility == Visibility.visible))
         for model in (Amendment, Comment)
     )
     render, _mimetype = contributions.RENDERERS[fmt]
-    with click.progressbar(length=total, label=f"Exporting {round_.slug}") as bar, \
+    with click.progressbar(length=total, label="Exporting contributions", file=sys.stderr) as bar, \
             open(output, "w", encoding="utf-8", newline="") as out:
         def counted():
-            for record in contributions.rows(round_):
-                bar.update(1)
-                yield record
+            for round_ in rounds:
+                for record in contributions.rows(round_):
+                    bar.update(1)
+                    yield record
         for chunk in render(counted()):
             out.write(chunk)
     click.echo(f"Wrote {total} contributions to {output}")

@@ -29,7 +29,8 @@ class Defaults:
     RATELIMIT_AUTH = "10 per minute;50 per hour"
     RATELIMIT_ENABLED = True
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # A request may carry the three language files of a draft import (10 MiB each at most).
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
 
 def _coerce(value: str):

@@ -34,6 +34,7 @@ from consult.models import (
 class Action(StrEnum):
     # anyone
     view_version = "view_version"
+    export_version = "export_version"  # published ones for anyone, drafts for the secretariat
     # participants
     manage_own_account = "manage_own_account"
     propose_amendment = "propose_amendment"
@@ -101,6 +102,10 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
     if action is Action.view_version:
         if isinstance(obj, Version) and obj.state in (VersionState.draft, VersionState.consolidating):
             return ALLOW if is_moderator(user) else Decision(False, _NOT_ALLOWED)
+        return ALLOW
+    if action is Action.export_version:
+        if isinstance(obj, Version) and obj.state in (VersionState.draft, VersionState.consolidating):
+            return ALLOW if is_secretariat(user) else Decision(False, _NOT_ALLOWED)
         return ALLOW
 
     if not authenticated:

@@ -14,59 +14,7 @@ from consult.models import (
     VersionState,
 )
 from consult.moderation import services as moderation
-from tests.conftest import put_round_in_state
-
-
-@pytest.fixture
-def moderator(make_user):
-    return make_user(role=Role.moderator, organisation=None)
-
-
-@pytest.fixture
-def secretariat(make_user):
-    return make_user(role=Role.secretariat, organisation=None)
-
-
-@pytest.fixture
-def consulted(make_round, make_user, moderator, charter_version):
-    """A closed round on the draft with accepted amendments to Article I: two that do not overlap,
-    a third that collides with the first, a new article and a rejected one."""
-    round_ = make_round(RoundState.open)
-    article = charter_version.sections[2].articles[0]
-    body = article.text("en").body
-    author = make_user()
-
-    def amend(kind=AmendmentKind.modify, new_body=None, title=None, status=AmendmentStatus.accepted):
-        amendment, _ = amendments.propose(author, round_, article, amendments.Proposal(
-            kind, "en", title or article.text("en").title, new_body if new_body is not None else body, "why"))
-        moderation.answer(moderator, amendment, status, "ok")
-        return amendment
-
-    first = amend(new_body=body.replace("democratic local community", "democratic and inclusive local community", 1))
-    second = amend(new_body=body.replace("public spaces", "public and green spaces", 1))
-    third = amend(new_body=body.replace("democratic local community", "democratic and caring local community", 1))
-    new_article = amend(AmendmentKind.add, new_body="1. Everyone has the right to digital inclusion.",
-                        title="Right to digital inclusion")
-    amend(new_body=body.replace("city", "town", 1), status=AmendmentStatus.rejected)
-    put_round_in_state(round_, RoundState.closed)
-    return {"version": charter_version, "article": article, "first": first, "second": second, "third": third,
-            "new_article": new_article}
-
-
-def start(moderator, consulted):
-    return consolidation.start(moderator, consulted["version"], {"en": "Consolidated", "fr": "Consolidé", "es": "Consolidado"})
-
-
-def twin(version, article) -> Article:
-    return db.session.scalar(sa.select(Article).where(Article.version_id == version.id,
-                                                      Article.lineage_id == article.lineage_id))
-
-
-def incorporate_clean(moderator, article, amendment):
-    title, body = consolidation.preview(article, amendment)
-    assert title.clean and body.clean, body.conflicts
-    return consolidation.incorporate(moderator, article, amendment, title=title.text, body=body.text,
-                                     expected_revision=article.text("en").revision)
+from tests.conftest import incorporate_clean, put_round_in_state, start, twin
 
 
 def test_starting_copies_every_article_with_its_lineage(moderator, consulted):

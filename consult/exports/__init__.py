@@ -1,5 +1,5 @@
 from flask import Blueprint
 
-bp = Blueprint("exports", __name__, url_prefix="/exports")
+bp = Blueprint("exports", __name__, template_folder="templates", url_prefix="/exports")
 
 from consult.exports import views  # noqa: E402,F401

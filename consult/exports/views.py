@@ -1,10 +1,85 @@
-from flask import Response, abort, stream_with_context
+"""Downloads: the charter in every format, redlines between versions, the consultation report
+and the contributions data. Every file is built by `exports.services`, as the CLI builds it."""
 
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from consult.charter import services as charter_services
 from consult.documents import contributions
-from consult.exports import bp
+from consult.exports import bp, services
 from consult.extensions import db
-from consult.models import Round
-from consult.permissions import Action, authorize, checked
+from consult.i18n import LANGUAGE_NAMES, current_locale
+from consult.models import Round, Version
+from consult.permissions import Action, authorize, checked, decide
+
+
+def _download(export: services.ExportFile) -> Response:
+    return Response(export.content, mimetype=export.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
+
+
+def _version(version_id: int) -> Version:
+    version = db.get_or_404(Version, version_id)
+    authorize(Action.export_version, version)
+    return version
+
+
+@bp.route("/versions/<int:version_id>/")
+@checked
+def version(version_id: int):
+    """Every download of a version, in each language, and redlines against the others."""
+    version = _version(version_id)
+    others = [v for v in charter_services.versions_of(version.charter, include_drafts=True)
+              if v.id != version.id and decide(current_user, Action.export_version, v)]
+    return render_template("exports/version.html", version=version, others=others,
+                           rounds=charter_services.rounds_of_version(version), languages=LANGUAGE_NAMES,
+                           formats=services.CHARTER_FORMATS)
+
+
+@bp.route("/versions/<int:version_id>/charter.<any(en, fr, es, all):lang>.<fmt>")
+@checked
+def charter(version_id: int, lang: str, fmt: str):
+    version = _version(version_id)
+    if fmt == "akn.xml":
+        fmt = "akn"
+    if fmt not in services.CHARTER_FORMATS:
+        abort(404)
+    try:
+        return _download(services.render_charter(version, fmt=fmt, lang=lang,
+                                                 provenance=request.args.get("provenance") == "1"))
+    except services.ExportError as error:
+        abort(404, description=str(error))
+
+
+@bp.route("/versions/<int:old_id>/redline/<int:new_id>.<lang>.<fmt>")
+@checked
+def redline(old_id: int, new_id: int, lang: str, fmt: str):
+    old, new = _version(old_id), _version(new_id)
+    if fmt not in services.REDLINE_FORMATS or lang not in services.LOCALES or old.charter_id != new.charter_id:
+        abort(404)
+    return _download(services.render_redline(old, new, fmt=fmt, lang=lang))
+
+
+@bp.route("/versions/<int:version_id>/report.<lang>.<fmt>")
+@checked
+def version_report(version_id: int, lang: str, fmt: str):
+    version = _version(version_id)
+    if fmt not in services.REPORT_FORMATS or lang not in services.LOCALES:
+        abort(404)
+    try:
+        return _download(services.render_report(fmt=fmt, lang=lang, version=version))
+    except services.ExportError as error:
+        abort(404, description=str(error))
+
+
+@bp.route("/rounds/<int:round_id>/report.<lang>.<fmt>")
+@checked
+def round_report(round_id: int, lang: str, fmt: str):
+    round_ = db.get_or_404(Round, round_id)
+    authorize(Action.view_version, round_.version)
+    if fmt not in services.REPORT_FORMATS or lang not in services.LOCALES:
+        abort(404)
+    return _download(services.render_report(fmt=fmt, lang=lang, round_=round_))
 
 
 @bp.route("/rounds/<int:round_id>/contributions.<fmt>")
@@ -21,18 +96,25 @@ def round_contributions(round_id: int, fmt: str):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.route("/versions/<int:version_id>/charter.<lang>.md")
+@bp.route("/versions/<int:version_id>/download")
 @checked
-def charter_markdown(version_id: int, lang: str):
-    """The charter as Markdown in one language: the same file the importer reads."""
-    from consult.charter import services as charter
-    from consult.documents.markdown_export import to_markdown
-    from consult.models import Version
-
-    version = db.get_or_404(Version, version_id)
-    authorize(Action.view_version, version)
-    if lang not in ("en", "fr", "es"):
+def download(version_id: int):
+    """Where the forms of the files page send their choice: on to the file's own address."""
+    version = _version(version_id)
+    what, lang, fmt = request.args.get("what"), request.args.get("lang", ""), request.args.get("format", "")
+    if what == "charter":
+        if fmt == "md" and lang == "all":
+            lang = current_locale()  # Markdown is one language a file
+        target = url_for("exports.charter", version_id=version.id, lang=lang, fmt=fmt,
+                         **({"provenance": "1"} if request.args.get("provenance") == "1" else {}))
+    elif what == "redline":
+        target = url_for("exports.redline", old_id=request.args.get("from", type=int) or 0, new_id=version.id,
+                         lang=lang, fmt=fmt)
+    elif what == "report" and request.args.get("round", type=int):
+        round_ = db.get_or_404(Round, request.args.get("round", type=int))
+        target = url_for("exports.round_report", round_id=round_.id, lang=lang, fmt=fmt)
+    elif what == "report":
+        target = url_for("exports.version_report", version_id=version.id, lang=lang, fmt=fmt)
+    else:
         abort(404)
-    filename = f"{version.charter.slug}-{version.slug}.{lang}.md"
-    return Response(to_markdown(charter.document_of(version, lang)), mimetype="text/markdown; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return redirect(target)

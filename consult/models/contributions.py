@@ -86,7 +86,6 @@ class Amendment(ModeratedMixin, TimestampMixin, Base):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     organisation: Mapped[Organisation | None] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
-    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
     duplicate_of: Mapped["Amendment | None"] = relationship(remote_side=[id])
     incorporated_in: Mapped[Version | None] = relationship()

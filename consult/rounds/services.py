@@ -8,9 +8,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from flask_babel import gettext as _
+
+from consult.documents.model import Figure
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Article, Comment, Organisation, Round, RoundState, Support, User, Version, Visibility,
+    Amendment, AmendmentStatus, Article, Comment, Organisation, OrganisationKind, Region, Round, RoundState, Support, User, Version, Visibility,
     utcnow,
 )
 from consult.moderation import audit
@@ -138,18 +141,21 @@ class Account:
 INDIVIDUALS = "individual"
 
 
-def account(round_: Round) -> Account:
-    """Figures and outcomes of a round, from a handful of grouped queries."""
+def account(rounds: Round | list[Round]) -> Account:
+    """Figures and outcomes of a round, or of all the rounds on a version, from a handful of
+    grouped queries (a person taking part in two rounds counts once)."""
+    rounds = [rounds] if isinstance(rounds, Round) else rounds
+    round_ids = [r.id for r in rounds]
     result = Account()
-    visible_amendment = sa.and_(Amendment.round_id == round_.id, Amendment.visibility == Visibility.visible)
-    visible_comment = sa.and_(Comment.round_id == round_.id, Comment.visibility == Visibility.visible)
+    visible_amendment = sa.and_(Amendment.round_id.in_(round_ids), Amendment.visibility == Visibility.visible)
+    visible_comment = sa.and_(Comment.round_id.in_(round_ids), Comment.visibility == Visibility.visible)
 
     # Who took part: authors of amendments and comments, and supporters.
     contributors = sa.union(
         sa.select(Amendment.author_id.label("user_id"), Amendment.organisation_id.label("org_id")).where(visible_amendment),
         sa.select(Comment.author_id, Comment.organisation_id).where(visible_comment),
         sa.select(Support.user_id, Support.organisation_id).join(Amendment, Amendment.id == Support.amendment_id)
-        .where(Amendment.round_id == round_.id),
+        .where(Amendment.round_id.in_(round_ids)),
     ).subquery()
     rows = db.session.execute(
         sa.select(contributors.c.user_id, Organisation.id, Organisation.region, Organisation.kind)
@@ -179,9 +185,9 @@ def account(round_: Round) -> Account:
     result.comments = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(visible_comment))
     result.supports = db.session.scalar(
         sa.select(sa.func.count()).select_from(Support).join(Amendment, Amendment.id == Support.amendment_id)
-        .where(Amendment.round_id == round_.id)
+        .where(Amendment.round_id.in_(round_ids))
     )
-    result.contributions_by_week = _weekly(round_, visible_amendment, visible_comment)
+    result.contributions_by_week = _weekly(rounds, visible_amendment, visible_comment) if rounds else []
 
     amendments = db.session.scalars(
         sa.select(Amendment).where(visible_amendment).order_by(Amendment.id)
@@ -198,15 +204,49 @@ def account(round_: Round) -> Account:
     return result
 
 
-def _weekly(round_: Round, visible_amendment, visible_comment) -> list[tuple[datetime, int]]:
-    """Contributions per week from the opening, counted in Python (portable across databases)."""
+def support_counts(amendments: list[Amendment]) -> dict[int, int]:
+    """Supports of each of these amendments: one grouped query."""
+    if not amendments:
+        return {}
+    return dict(db.session.execute(
+        sa.select(Support.amendment_id, sa.func.count()).where(Support.amendment_id.in_([a.id for a in amendments]))
+        .group_by(Support.amendment_id)).all())
+
+
+def _weekly(rounds: list[Round], visible_amendment, visible_comment) -> list[tuple[datetime, int]]:
+    """Contributions per week from the first opening, counted in Python (portable across databases)."""
     moments = list(db.session.scalars(sa.select(Amendment.created_at).where(visible_amendment)))
     moments += list(db.session.scalars(sa.select(Comment.created_at).where(visible_comment)))
-    start = round_.opens_at
-    end = min(round_.effective_close, utcnow())
+    start = min(r.opens_at for r in rounds)
+    end = min(max(r.effective_close for r in rounds), utcnow())
     weeks = max(1, (end - start).days // 7 + 1)
     counts = [0] * weeks
     for moment in moments:
         index = min(max((moment - start).days // 7, 0), weeks - 1)
         counts[index] += 1
     return [(start + timedelta(weeks=n), counts[n]) for n in range(weeks)]
+
+
+def figures(account: Account) -> dict[str, Figure]:
+    """The public account's series, labelled in the current locale: what the page charts and the
+    report prints."""
+    from consult.i18n import LANGUAGE_NAMES, date_only
+
+    individual = {INDIVIDUALS: _("Individuals")}
+    regions = {r.value: r.label for r in Region} | individual
+    kinds = {k.value: k.label for k in OrganisationKind} | individual
+    statuses = {s.value: s.label for s in AmendmentStatus}
+
+    def labelled(counter: Counter, labels) -> list[tuple[str, int]]:
+        return [(str(labels.get(key, key)), value) for key, value in counter.most_common()]
+
+    return {
+        "participants-region": Figure(_("Participants by region"), labelled(account.participants_by_region, regions)),
+        "organisations-region": Figure(_("Organisations by region"), labelled(account.organisations_by_region, regions)),
+        "participants-kind": Figure(_("Participants by kind of organisation"),
+                                    labelled(account.participants_by_kind, kinds)),
+        "language": Figure(_("Contributions by language"), labelled(account.contributions_by_language, LANGUAGE_NAMES)),
+        "status": Figure(_("Amendments by status"), labelled(account.amendments_by_status, statuses)),
+        "weeks": Figure(_("Amendments and comments per week"),
+                        [(_("Week of %(date)s", date=date_only(start)), n) for start, n in account.contributions_by_week]),
+    }

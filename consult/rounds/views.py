@@ -7,8 +7,7 @@ from markupsafe import Markup
 
 from consult.documents.charts import bar_chart
 from consult.extensions import db
-from consult.i18n import LANGUAGE_NAMES
-from consult.models import AmendmentStatus, OrganisationKind, Region, Round, Version
+from consult.models import Region, Round, Version
 from consult.permissions import Action, authorize, checked, public, requires
 from consult.rounds import bp, forms, services
 
@@ -38,30 +37,12 @@ def show(round_id: int):
                                                              closes_at=round_.effective_close.replace(tzinfo=None)))
 
 
-def _labelled(counter, labels) -> list[tuple[str, int]]:
-    return [(str(labels.get(key, key)), value) for key, value in counter.most_common()]
-
-
 def _charts(account) -> dict[str, dict]:
-    individual = {services.INDIVIDUALS: _("Individuals")}
-    regions = {r.value: r.label for r in Region} | individual
-    kinds = {k.value: k.label for k in OrganisationKind} | individual
-    statuses = {s.value: s.label for s in AmendmentStatus}
-    from consult.i18n import date_only
-
-    series = {
-        "participants-region": (_("Participants by region"), _labelled(account.participants_by_region, regions)),
-        "organisations-region": (_("Organisations by region"), _labelled(account.organisations_by_region, regions)),
-        "participants-kind": (_("Participants by kind of organisation"), _labelled(account.participants_by_kind, kinds)),
-        "language": (_("Contributions by language"), _labelled(account.contributions_by_language, LANGUAGE_NAMES)),
-        "status": (_("Amendments by status"), _labelled(account.amendments_by_status, statuses)),
-        "weeks": (_("Amendments and comments per week"),
-                  [(_("Week of %(date)s", date=date_only(start)), n) for start, n in account.contributions_by_week]),
-    }
     return {
-        key: {"title": title, "items": items,
-              "svg": Markup(bar_chart(title, items, chart_id=f"chart-{key}", description=_("The figures are in the table below.")))}
-        for key, (title, items) in series.items()
+        key: {"title": figure.title, "items": figure.items,
+              "svg": Markup(bar_chart(figure.title, figure.items, chart_id=f"chart-{key}",
+                                      description=_("The figures are in the table below.")))}
+        for key, figure in services.figures(account).items()
     }
 
 

@@ -1,0 +1,18 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class ImportForm(FlaskForm):
+    label_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    label_fr = StringField(_l("Name in French"), validators=[Optional(), Length(max=120)])
+    label_es = StringField(_l("Name in Spanish"), validators=[Optional(), Length(max=120)])
+    file_en = FileField(_l("English text"), validators=[FileRequired(_l("Choose the English file."))])
+    file_fr = FileField(_l("French text"))
+    file_es = FileField(_l("Spanish text"))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
