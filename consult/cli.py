@@ -69,6 +69,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
     if db.session.scalar(sa.select(sa.func.count()).select_from(Charter)) == 0:
         _load_seeds_with_progress()
+    # End this command's transaction before serving: on SQLite an open one would hold the write
+    # lock for as long as the server runs.
+    db.session.remove()
     _print_demo_accounts()
     if not no_serve:
         click.echo(f"Serving the demo consultation on http://{host}:{port}/  (Ctrl+C stops it)")
