@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from consult.documents.blocks import Block, ListBlock, Paragraph, Run, is_section_text, read_blocks
+from consult.documents.blocks import Block, ListBlock, Paragraph, Run, read_blocks
 from consult.documents.model import DocArticle, DocSection, Document
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
@@ -170,7 +170,7 @@ class _ActWriter:
         if section.title:
             element.append(E.heading(section.title))
         articles = list(section.articles)
-        own = articles.pop(0) if articles and is_section_text(section, articles[0]) else None
+        own = articles.pop(0) if articles and section.is_own_text(articles[0]) else None
         if own and not articles:
             self.body(element, read_blocks(own.body))
         elif own:
@@ -277,7 +277,7 @@ def _has_preamble(sections: list[DocSection]) -> bool:
     """The first section is only its own text, with some text in it, and others follow (a body
     cannot be empty)."""
     first = sections[0]
-    return (len(sections) > 1 and len(first.articles) == 1 and is_section_text(first, first.articles[0])
+    return (len(sections) > 1 and len(first.articles) == 1 and first.is_own_text(first.articles[0])
             and bool(read_blocks(first.articles[0].body)))
 
 

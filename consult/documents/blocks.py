@@ -6,12 +6,8 @@ reads the Markdown once, with the same parser the site uses, into those few shap
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
-
-if TYPE_CHECKING:
-    from consult.documents.model import DocArticle, DocSection
 
 _md = MarkdownIt("commonmark", {"html": False})
 _LETTER = re.compile(r"^([a-z]\))\s+")
@@ -122,9 +118,3 @@ def _runs(children) -> list[Run]:
             if runs:
                 runs[-1].text += " " if child.type == "softbreak" else "\n"
     return [run for run in runs if run.text]
-
-
-def is_section_text(section: "DocSection", article: "DocArticle") -> bool:
-    """The unnumbered article titled like its section is the section's own text (a preamble):
-    printed under the section heading, without a heading of its own."""
-    return not article.number and article.title == section.title

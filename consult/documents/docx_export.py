@@ -26,7 +26,7 @@ from docx.text.paragraph import Paragraph as WordParagraph
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from consult.documents.blocks import Block, ListItem, Paragraph, Run, is_section_text, read_blocks
+from consult.documents.blocks import Block, ListItem, Paragraph, Run, read_blocks
 from consult.documents.chart_images import bar_chart_png
 from consult.documents.model import (DocArticle, DocSection, Document, Figure, Redline, RedlineArticle, Report,
                                      ReportAmendment)
@@ -91,7 +91,7 @@ def _side_by_side(documents: list[Document]) -> WordDocument:
 
 
 def _write_article(container: Container, section: DocSection, article: DocArticle, article_word: str) -> None:
-    if not is_section_text(section, article):
+    if not section.is_own_text(article):
         container.add_paragraph(article.heading(article_word), style="Heading 2")
     if article.outdated:
         _note(container, _("This translation has not yet been updated after a change in another language."))

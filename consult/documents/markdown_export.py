@@ -8,7 +8,7 @@ def to_markdown(document: Document) -> str:
     for section in document.sections:
         lines += [f"## {section.title}", ""]
         for article in section.articles:
-            if not article.number and article.title == section.title:
+            if section.is_own_text(article):
                 lines += [article.body, ""]  # a preamble: text directly under its section
                 continue
             lines += [f"### {article.heading(document.article_word)}", "", article.body, ""]

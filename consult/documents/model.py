@@ -40,6 +40,11 @@ class DocSection:
     title: str
     articles: list[DocArticle] = field(default_factory=list)
 
+    def is_own_text(self, article: DocArticle) -> bool:
+        """The unnumbered article titled like its section is the section's own text (a preamble):
+        printed under the section heading, without a heading of its own."""
+        return not article.number and article.title == self.title
+
 
 @dataclass
 class Document:

@@ -1,0 +1,163 @@
+"""Print-ready HTML of the document model, and PDF made from that same HTML by WeasyPrint.
+
+The HTML stands alone (it is also the "html" download): the print stylesheet is inlined and
+nothing refers to another file, so WeasyPrint is given a fetcher that refuses every URL and the
+renderer never reaches the network, whatever a body contains. Templates use a private Jinja
+environment, so no Flask request is needed; their fixed words go through Flask-Babel, in the
+locale the caller forces.
+"""
+
+import re
+from dataclasses import dataclass
+from itertools import zip_longest
+from pathlib import Path
+from typing import NoReturn
+
+from babel import Locale
+from flask_babel import get_locale, gettext, ngettext
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from consult.documents.charts import bar_chart
+from consult.documents.model import DocArticle, DocSection, Document, Figure, Redline, Report
+from consult.text.markdown import render_markdown
+from consult.text.redline import redline_html as text_redline_html
+
+# A bulleted list whose first item starts "a)" is lettered by hand: its bullets would double the marker.
+_LETTERED_LIST = re.compile(r"<ul>(?=\s*<li>(?:\s*<p>)?[a-z]\)\s)")
+# A line of a redline of Markdown: maybe opened by a change, indented, a list item or wholly in bold.
+_REDLINE_LINE = re.compile(
+    r'(?P<open>(?:<(?:ins|del)><span class="visually-hidden">[^<]*</span>)?)(?P<indent>\s*)(?P<text>.*)')
+_LIST_MARKER = re.compile(r"(?:\d+\.|[-*+]|[a-z]\))\s")
+_BOLD = re.compile(r'\*\*([^*]+)\*\*(?P<close>(?:<span class="visually-hidden">\]</span></(?:ins|del)>)?)')
+
+
+class RefusingFetcher(URLFetcher):
+    """Every URL is refused: the documents are self-contained, and a sanitised body that still
+    named a remote image must not make the server fetch it."""
+
+    def fetch(self, url: str, headers: dict | None = None) -> NoReturn:
+        raise ValueError(f"the PDF renderer fetches nothing: {url}")
+
+
+def _markdown(text: str, heading_offset: int = 3) -> Markup:
+    """Charter Markdown as sanitised HTML, its headings pushed under the heading that holds it."""
+    return Markup(_LETTERED_LIST.sub('<ul class="lettered">', render_markdown(text, heading_offset=heading_offset)))
+
+
+def _word_redline(old: str, new: str) -> Markup:
+    """The word-level redline of two Markdown texts, a paragraph per line so that list items
+    hang and nested ones are indented as in the charter, and a line in bold loses its asterisks.
+    Each line of `redline_html` closes its own tags, so splitting on newlines is safe."""
+    html = text_redline_html(old, new, deleted_label=gettext("deleted:"), inserted_label=gettext("inserted:"))
+    paragraphs: list[str] = []
+    after_blank = False
+    for line in html.split("\n"):
+        parts = _REDLINE_LINE.fullmatch(line)
+        if not parts["text"]:
+            after_blank = bool(paragraphs)
+            continue
+        bold = _BOLD.fullmatch(parts["text"])
+        classes = " ".join(name for name, on in (("after-blank", after_blank), ("nested", parts["indent"]),
+                                                 ("item", _LIST_MARKER.match(parts["text"])), ("lead-in", bold)) if on)
+        text = f"<strong>{bold[1]}</strong>{bold['close']}" if bold else parts["text"]
+        attribute = f' class="{classes}"' if classes else ""
+        paragraphs.append(f'<p{attribute}>{parts["open"]}{text}</p>')
+        after_blank = False
+    return Markup("\n".join(paragraphs))
+
+
+def _language_name(code: str) -> str:
+    """The language's name in itself, capitalised as a column heading: "Français"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+# WeasyPrint styles an inline SVG from the SVG's own <style> only, not from the page's CSS.
+_CHART_STYLE = ('<style>text { font-family: "Liberation Sans", Arial, sans-serif; font-size: 13px; fill: #1c2430; }'
+                " .chart-value { font-weight: bold; }</style>")
+
+
+def _chart(figure: Figure, index: int) -> Markup:
+    svg = bar_chart(figure.title, figure.items, chart_id=f"figure-{index}",
+                    description=gettext("The figures are in the table below."))
+    return Markup(svg.replace("<title", _CHART_STYLE + "<title", 1))
+
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+_env.filters["markdown"] = _markdown
+_env.globals.update(word_redline=_word_redline, language_name=_language_name,
+                    chart=_chart)
+
+
+@dataclass
+class _Unit:
+    """One article in every language, None where a language lacks it."""
+
+    articles: list[DocArticle | None]
+    section_text: bool  # the section's own text: printed without a heading, not in the contents
+
+
+@dataclass
+class _Part:
+    sections: list[DocSection | None]
+    units: list[_Unit]
+
+
+def _aligned(documents: list[Document]) -> list[_Part]:
+    """Sections and articles of every language paired by position, as translations share one
+    structure; a language missing a unit leaves its cell empty rather than shifting the rest."""
+    parts = []
+    for sections in zip_longest(*(d.sections for d in documents)):
+        units = [
+            _Unit(list(cells), any(s and a and s.is_own_text(a) for s, a in zip(sections, cells)))
+            for cells in zip_longest(*(s.articles if s else [] for s in sections))
+        ]
+        parts.append(_Part(list(sections), units))
+    return parts
+
+
+def charter_html(documents: list[Document]) -> str:
+    """One language as a book (cover, contents, a page per section); several side by side, in
+    landscape columns, each column in its own language."""
+    if not documents:
+        raise ValueError("no document to render")
+    if len(documents) == 1:
+        return _env.get_template("documents/charter.html").render(document=documents[0])
+    return _env.get_template("documents/charter_columns.html").render(
+        documents=documents, parts=_aligned(documents), lang=str(get_locale() or documents[0].locale))
+
+
+def redline_html(redline: Redline) -> str:
+    return _env.get_template("documents/redline.html").render(redline=redline)
+
+
+def report_html(report: Report) -> str:
+    return _env.get_template("documents/report.html").render(report=report)
+
+
+def _pdf(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1), so screen readers get headings, lists and tables; its title and
+    language come from the HTML's <title> and lang."""
+    return HTML(string=html, base_url=None, url_fetcher=RefusingFetcher()).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def charter_pdf(documents: list[Document]) -> bytes:
+    return _pdf(charter_html(documents))
+
+
+def redline_pdf(redline: Redline) -> bytes:
+    return _pdf(redline_html(redline))
+
+
+def report_pdf(report: Report) -> bytes:
+    return _pdf(report_html(report))
