@@ -547,7 +547,7 @@ def test_a_word_file_without_structure_is_refused():
     word.add_paragraph("The group met in Florence.")
     assert refused("minutes.docx", save(word)) == (
         "No sections or articles were found: use Word's heading styles (Heading 1 for sections, "
-        "Heading 2 for articles) or headings such as “Article I.”"
+        "Heading 2 for articles) or headings such as “Article I.”."
     )
 
 

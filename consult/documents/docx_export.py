@@ -214,15 +214,17 @@ def redline_docx(redline: Redline) -> bytes:
 def _write_legend(word: WordDocument) -> None:
     """How to read the marks, in words as well as in the marks themselves: no colour needed."""
     _note(word, _("How to read the changes"), bold=True)
-    for sample, explanation, strike in ((_("Deleted text"), _("is struck through."), True),
-                                        (_("Inserted text"), _("is underlined."), False)):
-        paragraph = word.add_paragraph(style=NOTE_STYLE)
+    # One sentence per mark, translated whole; the sample words inside it carry the mark itself.
+    for sentence, sample, strike in ((_("%(text)s is struck through.", text="\0"), _("Deleted text"), True),
+                                     (_("%(text)s is underlined.", text="\0"), _("Inserted text"), False)):
+        before, _marker, after = sentence.partition("\0")
+        paragraph = word.add_paragraph(before, style=NOTE_STYLE)
         font = paragraph.add_run(sample).font
         if strike:
             font.strike = True
         else:
             font.underline = True
-        paragraph.add_run(f" {explanation}")
+        paragraph.add_run(after)
     _note(word, _("They are tracked changes: accept or reject each one in the Review tab of your word "
                   "processor. If you do not see them, show all markup."))
 

@@ -43,7 +43,7 @@ NOT_A_WORD_FILE = _l(
 DAMAGED = _l("The Word file is damaged or incomplete; save it again from Word and retry.")
 NO_STRUCTURE = _l(
     "No sections or articles were found: use Word's heading styles (Heading 1 for sections, "
-    "Heading 2 for articles) or headings such as “Article I.”"
+    "Heading 2 for articles) or headings such as “Article I.”."
 )
 
 # A heading is a line, not a paragraph of prose: longer text is never read as a heading.
