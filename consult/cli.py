@@ -12,10 +12,9 @@ from werkzeug.serving import run_simple
 from flask_migrate import upgrade
 
 from consult import catalogs
+from consult.config import LOCALES
 from consult.extensions import db
 from consult.models import Charter
-
-LOCALES = ("en", "fr", "es")
 
 
 def register_commands(app: Flask) -> None:
@@ -120,6 +119,7 @@ def charter() -> None:
 @with_appcontext
 def charter_import(files: tuple[tuple[str, str], ...], label: str | None, dry_run: bool) -> None:
     """Read one file per language into a new draft version, aligned article by article."""
+    from consult.documents.uploads import MAX_UPLOAD_BYTES
     from consult.imports import services as imports
 
     if not dry_run and not label:
@@ -129,7 +129,8 @@ def charter_import(files: tuple[tuple[str, str], ...], label: str | None, dry_ru
     read = {}
     with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
         for locale, path in bar:
-            read[locale] = (Path(path).name, Path(path).read_bytes())
+            with open(path, "rb") as file:  # no more than the limit: a larger file is refused anyway
+                read[locale] = (Path(path).name, file.read(MAX_UPLOAD_BYTES + 1))
     preview, errors = imports.read_files(read)
     if errors:
         raise click.ClickException("\n".join(f"{locale}: {message}" for locale, message in errors.items()))
@@ -143,7 +144,7 @@ def charter_import(files: tuple[tuple[str, str], ...], label: str | None, dry_ru
         click.echo(f"warning: {warning}", err=True)
     if not preview.can_save:
         raise click.ClickException("the languages do not have the same sections and articles; nothing was saved")
-    version = imports.create_draft(None, preview.documents, {"en": label})
+    version = imports.create_draft(None, preview.documents, {locale: label for locale in preview.documents})
     db.session.commit()
     articles = len(next(iter(preview.documents.values())).articles)
     click.echo(f"Created draft version {version.id} ({version.slug}) with {articles} articles in "

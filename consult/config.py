@@ -27,10 +27,10 @@ class Defaults:
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's; tests use a cheap method to stay fast
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_AUTH = "10 per minute;50 per hour"
+    RATELIMIT_DOCUMENTS = "20 per minute"  # Word and PDF files cost the server seconds to build
     RATELIMIT_ENABLED = True
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")
-    # A request may carry the three language files of a draft import (10 MiB each at most).
-    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # the draft import allows more, for its own requests
 
 
 def _coerce(value: str):

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 from pypdf import PdfReader
+from werkzeug.http import parse_options_header
 
 from consult.extensions import db
 from consult.models import AmendmentStatus, AuditEvent, Role, RoundState, Version, VersionState
@@ -40,7 +41,7 @@ def consolidated(moderator, consulted):
 
 def attachment(response, filename: str) -> bytes:
     assert response.status_code == 200, response.data[:500]
-    assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert parse_options_header(response.headers["Content-Disposition"]) == ("attachment", {"filename": filename})
     return response.data
 
 
@@ -73,7 +74,7 @@ def test_charter_downloads_in_each_format_read_back(client, charter_version):
     side = PdfReader(io.BytesIO(attachment(client.get(f"{base}/charter.all.pdf"), f"{name}.all.pdf")))
     first = side.pages[0].mediabox
     assert first.width > first.height  # landscape, three columns
-    assert client.get(f"{base}/charter.all.md").status_code == 404  # Markdown is one language a file
+    assert client.get(f"{base}/charter.all.md").status_code == 400  # Markdown is one language a file
     assert client.get(f"{base}/charter.de.pdf").status_code == 404
 
 
@@ -247,3 +248,40 @@ def test_answering_after_export_changes_the_report(client, consulted, moderator)
     moderation.answer(moderator, consulted["third"], AmendmentStatus.rejected, "Collides with another change")
     db.session.commit()
     assert "Collides with another change" in pdf_text(client.get(f"/exports/rounds/{round_.id}/report.en.pdf").data)
+
+
+def test_odd_requests_are_refused_cleanly(client, charter_version):
+    base = f"/exports/versions/{charter_version.id}"
+    assert client.get(f"{base}/redline/{charter_version.id}.en.pdf").status_code == 400  # with itself
+    assert client.get(f"{base}/charter.en.exe").status_code == 400
+    assert client.get(f"{base}/download", query_string={"what": "charter", "lang": "xx", "format": "pdf"}).status_code == 404
+    assert client.get(f"{base}/download", query_string={"what": "report", "lang": "all", "format": "pdf"}).status_code == 404
+
+
+def test_a_control_character_typed_by_a_participant_does_not_break_word_or_akoma_ntoso(client, consulted):
+    first = consulted["first"]
+    first.rationale = "Pasted from a terminal \x1b[0m"
+    first.answer = "Accepted\x0b with thanks"
+    db.session.commit()
+    word = client.get(f"/exports/rounds/{first.round_id}/report.en.docx")
+    assert word.status_code == 200 and "Accepted with thanks" in docx_text(word.data)
+
+
+def test_cli_imports_a_draft_without_english(runner, app):
+    draft = str(ROOT / "seeds" / "charter" / "draft.fr.md")
+    result = runner.invoke(args=["charter", "import", "--lang", "fr", draft, "--label", "Projet de Lyon"])
+    assert result.exit_code == 0, result.output
+    version = db.session.scalar(sa.select(Version))
+    assert version.source_locale == "fr" and version.labels["en"] == "Projet de Lyon"
+
+
+def test_a_confirmation_is_taken_by_its_owner_only(client, login, make_user, app):
+    from consult.imports import services as imports
+
+    owner = make_user(role=Role.secretariat, organisation=None)
+    other = make_user(role=Role.secretariat, organisation=None)
+    preview, errors = imports.read_files({"en": ("draft.en.md", seed_file("en"))})
+    token = imports.keep_for_confirmation(owner, preview, {"en": "Mine"})
+    assert imports.claim(other, token) is None
+    assert imports.claim(owner, token) is not None
+    assert imports.claim(owner, token) is None  # once

@@ -606,3 +606,21 @@ def test_numbering_that_skips(numbers, jump):
 @pytest.mark.parametrize("numbers", [["C", "D", "E"], ["VIII", "IX", "X"], ["1", "2", "3"]])
 def test_regular_numbering_raises_nothing(numbers):
     assert structure_warnings({"en": charter("en", ("Part", numbers))}) == []
+
+
+def test_a_list_numbered_from_two_billion_cannot_blow_up_the_text():
+    """Lettered numbering repeats its letter value/26 times: a huge start is bounded, not obeyed."""
+    word = docx.Document()
+    word.add_heading("Rights", level=1)
+    word.add_heading("Article I. Right to the city", level=2)
+    numbering = word.part.numbering_part.element
+    numbering.insert(0, parse_xml(
+        f'<w:abstractNum {W} w:abstractNumId="99"><w:lvl w:ilvl="0"><w:start w:val="2000000000"/>'
+        '<w:numFmt w:val="lowerLetter"/><w:lvlText w:val="%1)"/></w:lvl></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {W} w:numId="99"><w:abstractNumId w:val="99"/></w:num>'))
+    for text in ("first point", "second point"):
+        word.add_paragraph(text)._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {W}><w:ilvl w:val="0"/><w:numId w:val="99"/></w:numPr>'))
+    body = import_docx(save(word), "en").articles[0].body
+    assert "first point" in body and "second point" in body
+    assert len(body) < 2_000

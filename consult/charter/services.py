@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from consult.documents.checks import is_aligned
 from consult.documents.model import Document
 from consult.extensions import db
 from consult.models import (
@@ -155,7 +156,8 @@ def create_version(
     if source_locale not in documents:
         raise AlignmentError(f"the source language ({source_locale}) is missing")
     source = documents[source_locale]
-    _check_alignment(source, documents)
+    if not is_aligned({source_locale: source, **documents}):
+        raise AlignmentError("the languages do not have the same sections and articles")
 
     version = Version(
         charter=charter, slug=slug, labels=labels, state=state, source_locale=source_locale, based_on=based_on
@@ -207,14 +209,6 @@ def _lineage_by_place(version: Version) -> dict[tuple, str]:
         for a_index, article in enumerate(section.articles):
             keys[_place_key(s_index, a_index, article.number)] = article.lineage_id
     return keys
-
-
-def _check_alignment(source: Document, documents: dict[str, Document]) -> None:
-    expected = [[a.number for a in s.articles] for s in source.sections]
-    for locale, doc in documents.items():
-        found = [[a.number for a in s.articles] for s in doc.sections]
-        if found != expected:
-            raise AlignmentError(f"the {locale} text does not have the same sections and articles as the {source.locale} text")
 
 
 class StaleText(Exception):

@@ -19,8 +19,8 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000
 
 
 def is_aligned(documents: dict[str, Document]) -> bool:
-    """Same sections, and the same article numbers in each, in every language — the rule
-    `charter.services._check_alignment` applies when the version is saved."""
+    """Same sections, and the same article numbers in each, in every language: what a version
+    needs to be saved with its texts aligned article by article."""
     outlines = [[[a.number for a in s.articles] for s in doc.sections] for doc in documents.values()]
     return all(outline == outlines[0] for outline in outlines)
 

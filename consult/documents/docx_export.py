@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from itertools import zip_longest
 
 import docx
-from babel import Locale
 from docx.document import Document as WordDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
@@ -30,6 +29,7 @@ from consult.documents.blocks import Block, ListItem, Paragraph, Run, read_block
 from consult.documents.chart_images import bar_chart_png
 from consult.documents.model import (DocArticle, DocSection, Document, Figure, Redline, RedlineArticle, Report,
                                      ReportAmendment)
+from consult.i18n import LANGUAGE_NAMES
 from consult.text.redline import Change, word_diff
 
 Container = WordDocument | _Cell
@@ -73,7 +73,7 @@ def _side_by_side(documents: list[Document]) -> WordDocument:
     _title(word, first.title, first.subtitle)
     table = word.add_table(rows=0, cols=len(documents))
     table.style = "Table Grid"
-    _header_row(table, [_language_name(d.locale) for d in documents])
+    _header_row(table, [LANGUAGE_NAMES.get(d.locale, d.locale) for d in documents])
     for cell, document in zip(table.add_row().cells, documents):
         cell.paragraphs[0].add_run(document.title).bold = True
     for sections in zip_longest(*(d.sections for d in documents)):
@@ -121,12 +121,6 @@ def _tidy_cell(cell: _Cell, language: str) -> None:
     for paragraph in cell.paragraphs:
         for run in paragraph.runs:
             _set_language(run._r.get_or_add_rPr(), language)
-
-
-def _language_name(code: str) -> str:
-    """The language's name in itself, capitalised as a column heading: "Français"."""
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
 
 
 # -- Markdown blocks --------------------------------------------------------------------------------

@@ -134,10 +134,13 @@ def _toggle(properties: etree._Element | None, tag: str) -> bool | None:
 
 
 def _int(value: str | None, default: int) -> int:
+    """A number attribute, bounded: a list starting at two billion is an attack, not a charter
+    (lettered numbering would print the letter value/26 times)."""
     try:
-        return int(value) if value is not None else default
+        number = int(value) if value is not None else default
     except ValueError:
         return default
+    return max(-MAX_LIST_NUMBER, min(number, MAX_LIST_NUMBER))
 
 
 def _style_key(text: str | None) -> str:
@@ -247,6 +250,9 @@ class _Mark:
 _LETTERED_FORMATS = {"lowerLetter", "upperLetter", "lowerRoman", "upperRoman"}
 _ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+
+
+MAX_LIST_NUMBER = 10_000  # far beyond any charter's paragraphs
 
 
 def _format_number(value: int, number_format: str) -> str:

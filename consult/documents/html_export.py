@@ -13,7 +13,6 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import NoReturn
 
-from babel import Locale
 from flask_babel import get_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
@@ -22,6 +21,7 @@ from weasyprint.urls import URLFetcher
 
 from consult.documents.charts import bar_chart
 from consult.documents.model import DocArticle, DocSection, Document, Figure, Redline, Report
+from consult.i18n import LANGUAGE_NAMES
 from consult.text.markdown import render_markdown
 from consult.text.redline import redline_html as text_redline_html
 
@@ -69,12 +69,6 @@ def _word_redline(old: str, new: str) -> Markup:
     return Markup("\n".join(paragraphs))
 
 
-def _language_name(code: str) -> str:
-    """The language's name in itself, capitalised as a column heading: "Français"."""
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
-
-
 # WeasyPrint styles an inline SVG from the SVG's own <style> only, not from the page's CSS.
 _CHART_STYLE = ('<style>text { font-family: "Liberation Sans", Arial, sans-serif; font-size: 13px; fill: #1c2430; }'
                 " .chart-value { font-weight: bold; }</style>")
@@ -95,7 +89,7 @@ _env = Environment(
 )
 _env.install_gettext_callables(gettext, ngettext, newstyle=True)
 _env.filters["markdown"] = _markdown
-_env.globals.update(word_redline=_word_redline, language_name=_language_name,
+_env.globals.update(word_redline=_word_redline, language_name=LANGUAGE_NAMES.get,
                     chart=_chart)
 
 

@@ -14,6 +14,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy.orm import joinedload
 
 from consult.charter import services as charter_services
+from consult.config import LOCALES
 from consult.documents.model import (
     DocArticle, DocSection, Document, Redline, RedlineArticle, Report, ReportAmendment, ReportArticle,
 )
@@ -23,8 +24,8 @@ from consult.models import (
     Amendment, AmendmentKind, Article, Charter, Incorporation, Round, TextStatus, Version, VersionState,
 )
 from consult.rounds import services as round_services
+from consult.text.characters import xml_safe_copy
 
-LOCALES = ("en", "fr", "es")
 CHARTER_FORMATS = ("md", "html", "docx", "pdf", "akn")
 REDLINE_FORMATS = ("docx", "pdf")
 REPORT_FORMATS = ("pdf", "docx")
@@ -111,9 +112,7 @@ def _provenance_line(amendment: Amendment) -> str:
 
 
 def _proposer(amendment: Amendment) -> str:
-    if amendment.organisation:
-        return f"{amendment.organisation.name}"
-    return amendment.author.name
+    return amendment.organisation.name if amendment.organisation else amendment.author.name
 
 
 def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = False,
@@ -123,7 +122,7 @@ def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = 
     locales = _locales(lang)
     if fmt == "md" and len(locales) > 1:
         raise ExportError(_("Markdown is written one language at a time; choose English, French or Spanish."))
-    documents = charter_documents(version, locales, provenance=provenance)
+    documents = xml_safe_copy(charter_documents(version, locales, provenance=provenance))
     if progress:
         progress(1)
     with force_locale(locales[0] if len(locales) == 1 else current_locale()):
@@ -194,7 +193,7 @@ def render_redline(old: Version, new: Version, *, fmt: str, lang: str) -> Export
         raise ExportError(_("A redline is made in one language: choose English, French or Spanish."))
     if old.charter_id != new.charter_id or old.id == new.id:
         raise ExportError(_("Choose two different versions of the same charter."))
-    document = redline(old, new, lang)
+    document = xml_safe_copy(redline(old, new, lang))
     with force_locale(lang):
         if fmt == "pdf":
             from consult.documents.html_export import redline_pdf
@@ -265,7 +264,7 @@ def render_report(*, fmt: str, lang: str, round_: Round | None = None, version: 
             subtitle = ", ".join(r.title(lang) for r in rounds)
         else:
             raise ExportError(_("Choose a round or a version."))
-        document = report(rounds, title=title, subtitle=subtitle, locale=lang)
+        document = xml_safe_copy(report(rounds, title=title, subtitle=subtitle, locale=lang))
         if fmt == "pdf":
             from consult.documents.html_export import report_pdf
             content = report_pdf(document)

@@ -16,17 +16,20 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from consult.charter import services as charter_services
+from consult.config import LOCALES
 from consult.documents.checks import is_aligned, structure_warnings
 from consult.documents.model import DocArticle, DocSection, Document, DocumentError
 from consult.documents.uploads import read_upload
 from consult.extensions import db
+from consult.i18n import LANGUAGE_NAMES
 from consult.models import Charter, User, Version
 from consult.moderation import audit
 
-LOCALES = ("en", "fr", "es")
 PENDING_LIFETIME = 24 * 3600  # seconds a preview can wait for its confirmation
+MAX_IMPORT_REQUEST = 64 * 1024 * 1024  # bytes: three files, each refused above MAX_UPLOAD_BYTES
 
 
 @dataclass
@@ -52,7 +55,8 @@ def read_files(files: dict[str, tuple[str, bytes]]) -> tuple[Preview | None, dic
 
 
 def preview_of(documents: dict[str, Document]) -> Preview:
-    warnings = [f"{locale}: {w}" for locale, document in documents.items() for w in document.warnings]
+    warnings = [_("%(language)s: %(warning)s", language=LANGUAGE_NAMES[locale], warning=warning)
+                for locale, document in documents.items() for warning in document.warnings]
     return Preview(documents, warnings + [str(w) for w in structure_warnings(documents)])
 
 
@@ -81,7 +85,8 @@ def create_draft(actor: User | None, documents: dict[str, Document], labels: dic
                           titles={loc: doc.title for loc, doc in documents.items() if doc.title})
         db.session.add(charter)
         db.session.flush()
-    labels = {loc: labels.get(loc) or labels[source] for loc in LOCALES}
+    fallback = labels.get(source) or next(label for label in labels.values() if label)
+    labels = {loc: labels.get(loc) or fallback for loc in LOCALES}
     version = charter_services.create_version(charter, documents, slug=_free_slug(charter, labels[source]),
                                               labels=labels, source_locale=source)
     audit.record(actor, "import_version", version, languages=sorted(documents),
@@ -110,22 +115,28 @@ def keep_for_confirmation(actor: User, preview: Preview, labels: dict[str, str])
     return token
 
 
-def pending(actor: User, token: str) -> tuple[dict[str, Document], dict[str, str]] | None:
-    """The documents and labels previewed by this person under this token, or None (expired,
-    someone else's)."""
+def claim(actor: User, token: str) -> tuple[dict[str, Document], dict[str, str]] | None:
+    """Take the documents and labels this person previewed under this token, once: the file is
+    renamed away first, so two confirmations cannot both save it. None when expired, already
+    taken or someone else's."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
         return None
     path = _pending_dir() / f"{token}.json"
-    if not path.exists() or path.stat().st_mtime < time.time() - PENDING_LIFETIME:
+    taken = path.with_suffix(f".{secrets.token_hex(8)}.taken")
+    try:
+        if path.stat().st_mtime < time.time() - PENDING_LIFETIME:
+            return None
+        path.rename(taken)
+    except FileNotFoundError:
         return None
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    if payload["user"] != actor.id:
-        return None
+    try:
+        payload = json.loads(taken.read_text(encoding="utf-8"))
+        if payload["user"] != actor.id:
+            taken.rename(path)  # not theirs to take: leave it for its owner
+            return None
+    finally:
+        taken.unlink(missing_ok=True)
     return {loc: _document(data) for loc, data in payload["documents"].items()}, payload["labels"]
-
-
-def forget(token: str) -> None:
-    (_pending_dir() / f"{token}.json").unlink(missing_ok=True)
 
 
 def _document(data: dict) -> Document:

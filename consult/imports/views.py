@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,9 @@ from consult.text.markdown import render_markdown
 @requires(Action.manage_versions)
 def new():
     """Upload one file per language; what was understood is shown before anything is saved."""
+    # Room for three files a little over the limit, so that they get the form's own error (with
+    # what was typed kept) rather than a bare "too large" page.
+    request.max_content_length = services.MAX_IMPORT_REQUEST
     form = forms.ImportForm()
     if form.validate_on_submit():
         files = {}
@@ -25,7 +28,7 @@ def new():
         for locale, message in errors.items():
             getattr(form, f"file_{locale}").errors = [message]
         if preview:
-            labels = {loc: getattr(form, f"label_{loc}").data.strip() for loc in services.LOCALES}
+            labels = {loc: (getattr(form, f"label_{loc}").data or "").strip() for loc in services.LOCALES}
             token = services.keep_for_confirmation(current_user, preview, labels)
             return render_template("imports/preview.html", preview=preview, labels=labels,
                                    confirm_form=forms.ConfirmImportForm(token=token), markdown=render_markdown,
@@ -38,7 +41,7 @@ def new():
 @requires(Action.manage_versions)
 def confirm():
     form = forms.ConfirmImportForm()
-    found = services.pending(current_user, form.token.data) if form.validate_on_submit() else None
+    found = services.claim(current_user, form.token.data) if form.validate_on_submit() else None
     if found is None:
         flash(_("This preview has expired or was already saved. Please upload the files again."), "error")
         return redirect(url_for("imports.new"))
@@ -49,7 +52,6 @@ def confirm():
               "error")
         return redirect(url_for("imports.new"))
     version = services.create_draft(current_user, documents, labels)
-    services.forget(form.token.data)
     flash(_("The draft “%(label)s” was created. It is visible to moderators and the secretariat until it is put "
             "to consultation.", label=version.label(current_locale())), "success")
     return redirect(url_for("charter.version_contents", version_id=version.id))
