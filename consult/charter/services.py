@@ -228,8 +228,12 @@ def update_article_text(article: Article, locale: str, *, title: str, body: str,
     `expected_revision`, a save made from an older revision raises StaleText instead.
     """
     text = article.exact_text(locale)
-    if text is not None and expected_revision is not None and text.revision != expected_revision:
-        raise StaleText(text)
+    if text is not None and expected_revision is not None:
+        # Read the revision again under a row lock: two saves from the same revision must not both
+        # pass the check (PostgreSQL; SQLite already queues writers).
+        db.session.refresh(text, with_for_update=True)
+        if text.revision != expected_revision:
+            raise StaleText(text)
     if text is None:
         text = ArticleText(locale=locale, title=title, body=body, body_html="", status=TextStatus.current)
         article.texts.append(text)
