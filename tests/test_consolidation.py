@@ -13,7 +13,6 @@ from consult.models import (
     Amendment, AmendmentKind, AmendmentStatus, Article, AuditEvent, Incorporation, Role, RoundState, TextStatus,
     VersionState,
 )
-from consult.moderation import services as moderation
 from tests.conftest import incorporate_clean, put_round_in_state, start, twin
 
 

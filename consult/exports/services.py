@@ -15,8 +15,11 @@ from sqlalchemy.orm import joinedload
 
 from consult.charter import services as charter_services
 from consult.config import LOCALES
+from consult.documents import docx_export
+from consult.documents.akoma_ntoso import charter_akn
+from consult.documents.markdown_export import to_markdown
 from consult.documents.model import (
-    DocArticle, DocSection, Document, Redline, RedlineArticle, Report, ReportAmendment, ReportArticle,
+    ARTICLE_WORD, DocArticle, DocSection, Document, Redline, RedlineArticle, Report, ReportAmendment, ReportArticle,
 )
 from consult.extensions import db
 from consult.i18n import LANGUAGE_NAMES, country_name, current_locale, date_only
@@ -126,7 +129,7 @@ def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = 
     if progress:
         progress(1)
     with force_locale(locales[0] if len(locales) == 1 else current_locale()):
-        content = _CHARTER_RENDERERS[fmt](documents, version)
+        content = _render_charter(fmt, documents, version)
     if progress:
         progress(1)
     suffix = "-provenance" if provenance else ""
@@ -134,34 +137,23 @@ def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = 
     return ExportFile(filename, MIMETYPES[fmt], content if isinstance(content, bytes) else content.encode("utf-8"))
 
 
-def _markdown(documents: list[Document], version: Version) -> str:
-    from consult.documents.markdown_export import to_markdown
-    return to_markdown(documents[0])
+def _render_charter(fmt: str, documents: list[Document], version: Version) -> str | bytes:
+    if fmt == "md":
+        return to_markdown(documents[0])
+    if fmt == "docx":
+        return docx_export.charter_docx(documents)
+    if fmt == "akn":
+        when = version.published_at or version.created_at
+        return charter_akn(documents, work_uri=f"/akn/int/act/charter/{version.charter.slug}",
+                           version_date=when.date(), version_id=version.slug)
+    html_export = _html_export()
+    return html_export.charter_pdf(documents) if fmt == "pdf" else html_export.charter_html(documents)
 
 
-def _html(documents: list[Document], version: Version) -> str:
-    from consult.documents.html_export import charter_html
-    return charter_html(documents)
-
-
-def _pdf(documents: list[Document], version: Version) -> bytes:
-    from consult.documents.html_export import charter_pdf
-    return charter_pdf(documents)
-
-
-def _docx(documents: list[Document], version: Version) -> bytes:
-    from consult.documents.docx_export import charter_docx
-    return charter_docx(documents)
-
-
-def _akn(documents: list[Document], version: Version) -> bytes:
-    from consult.documents.akoma_ntoso import charter_akn
-    when = version.published_at or version.created_at
-    return charter_akn(documents, work_uri=f"/akn/int/act/charter/{version.charter.slug}",
-                       version_date=when.date(), version_id=version.slug)
-
-
-_CHARTER_RENDERERS = {"md": _markdown, "html": _html, "pdf": _pdf, "docx": _docx, "akn": _akn}
+def _html_export():
+    """WeasyPrint loads Pango when imported (half a second): only when HTML or a PDF is asked for."""
+    from consult.documents import html_export
+    return html_export
 
 
 # -- redlines ---------------------------------------------------------------------------------
@@ -183,7 +175,7 @@ def _heading_and_body(article: Article | None, locale: str) -> tuple[str, str]:
         return "", ""
     text = article.text(locale)
     doc_article = DocArticle(article.number, text.title if text else "", "", article.numbering)
-    return doc_article.heading(Document("", locale).article_word), text.body if text else ""
+    return doc_article.heading(ARTICLE_WORD.get(locale, "Article")), text.body if text else ""
 
 
 def render_redline(old: Version, new: Version, *, fmt: str, lang: str) -> ExportFile:
@@ -195,12 +187,7 @@ def render_redline(old: Version, new: Version, *, fmt: str, lang: str) -> Export
         raise ExportError(_("Choose two different versions of the same charter."))
     document = xml_safe_copy(redline(old, new, lang))
     with force_locale(lang):
-        if fmt == "pdf":
-            from consult.documents.html_export import redline_pdf
-            content = redline_pdf(document)
-        else:
-            from consult.documents.docx_export import redline_docx
-            content = redline_docx(document)
+        content = _html_export().redline_pdf(document) if fmt == "pdf" else docx_export.redline_docx(document)
     filename = f"{new.charter.slug}-{old.slug}-to-{new.slug}.{lang}.{fmt}"
     return ExportFile(filename, MIMETYPES[fmt], content)
 
@@ -265,10 +252,5 @@ def render_report(*, fmt: str, lang: str, round_: Round | None = None, version: 
         else:
             raise ExportError(_("Choose a round or a version."))
         document = xml_safe_copy(report(rounds, title=title, subtitle=subtitle, locale=lang))
-        if fmt == "pdf":
-            from consult.documents.html_export import report_pdf
-            content = report_pdf(document)
-        else:
-            from consult.documents.docx_export import report_docx
-            content = report_docx(document)
+        content = _html_export().report_pdf(document) if fmt == "pdf" else docx_export.report_docx(document)
     return ExportFile(f"{name}-report.{lang}.{fmt}", MIMETYPES[fmt], content)
