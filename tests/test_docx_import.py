@@ -624,3 +624,15 @@ def test_a_list_numbered_from_two_billion_cannot_blow_up_the_text():
     body = import_docx(save(word), "en").articles[0].body
     assert "first point" in body and "second point" in body
     assert len(body) < 2_000
+
+
+def test_a_word_file_saved_by_libreoffice_with_headings_one_level_down():
+    """A real producer's file: the title is Heading 1, sections Heading 2, articles Heading 3."""
+    data = (Path(__file__).parent / "fixtures" / "charter-es-libreoffice.docx").read_bytes()
+    imported = read_upload("charter.docx", data, "es")
+    seed = import_markdown((Path(__file__).parents[1] / "seeds" / "charter" / "draft.es.md").read_text("utf-8"), "es")
+    assert imported.title == seed.title
+    assert [(s.title, [(a.number, a.title) for a in s.articles]) for s in imported.sections] == \
+        [(s.title, [(a.number, a.title) for a in s.articles]) for s in seed.sections]
+    article_i = imported.sections[2].articles[0]
+    assert article_i.body.startswith("1. Todos los habitantes") and "   - a) participar" in article_i.body

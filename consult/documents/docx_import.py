@@ -23,7 +23,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import docx
@@ -680,12 +680,27 @@ class _Unit:
         return out
 
 
+def _one_level_up(paragraphs: list[_Paragraph]) -> list[_Paragraph]:
+    """Files saved from web pages or other editors often give the charter's title Heading 1, its
+    sections Heading 2 and its articles Heading 3. When the articles sit at level 3 and Heading 1
+    is used once, every heading moves up one level and that Heading 1 becomes the title."""
+    headings = [p for p in paragraphs if p.role.kind == "heading"]
+    level_counts = Counter(p.role.level for p in headings)
+    articles_at = Counter(p.role.level for p in headings if _is_article_line(p))
+    if level_counts[1] != 1 or not articles_at[3] or articles_at[3] < articles_at[2] or \
+            any(p.role.kind == "title" for p in paragraphs):
+        return paragraphs
+    return [replace(p, role=_Role("title") if p.role.level == 1 else _Role("heading", p.role.level - 1))
+            if p.role.kind == "heading" else p for p in paragraphs]
+
+
 class _Builder:
     """Places each paragraph: the title, a section, an article, or text of the current article."""
 
     def __init__(self, locale: str, paragraphs: list[_Paragraph]):
         self.document = Document(title="", locale=locale)
-        self.paragraphs = paragraphs
+        self.paragraphs = _one_level_up(paragraphs)
+        paragraphs = self.paragraphs
         levels = {p.role.level for p in paragraphs if p.role.kind == "heading"}
         self.styled_sections = 1 in levels
         self.styled_articles = 2 in levels
