@@ -69,7 +69,8 @@ def _word_redline(old: str, new: str) -> Markup:
     return Markup("\n".join(paragraphs))
 
 
-# WeasyPrint styles an inline SVG from the SVG's own <style> only, not from the page's CSS.
+# WeasyPrint styles an inline SVG from the SVG's own <style> only, not from the page's CSS; the
+# site cannot carry this inside the chart (its CSP refuses inline styles), so the print adds it.
 _CHART_STYLE = ('<style>text { font-family: "Liberation Sans", Arial, sans-serif; font-size: 13px; fill: #1c2430; }'
                 " .chart-value { font-weight: bold; }</style>")
 

@@ -8,6 +8,8 @@ itself go through gettext, in the locale the caller forces.
 
 from dataclasses import dataclass, field
 
+from consult.documents.blocks import ListBlock, read_blocks
+
 
 ARTICLE_WORD = {"en": "Article", "fr": "Article", "es": "Artículo"}
 
@@ -84,8 +86,6 @@ class Document:
 
 def paragraph_count(markdown: str) -> int:
     """Paragraphs as a reader counts them: blocks of text, each list item counting as one."""
-    from consult.documents.blocks import ListBlock, read_blocks
-
     def count(blocks) -> int:
         return sum(sum(count(item.blocks) for item in b.items) if isinstance(b, ListBlock) else 1 for b in blocks)
 

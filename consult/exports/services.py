@@ -14,12 +14,13 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy.orm import joinedload
 
 from consult.charter import services as charter_services
+from consult.charter.labels import article_heading, article_label
 from consult.config import LOCALES
 from consult.documents import docx_export
 from consult.documents.akoma_ntoso import charter_akn
 from consult.documents.markdown_export import to_markdown
 from consult.documents.model import (
-    ARTICLE_WORD, DocArticle, DocSection, Document, Redline, RedlineArticle, Report, ReportAmendment, ReportArticle,
+    DocArticle, DocSection, Document, Redline, RedlineArticle, Report, ReportAmendment, ReportArticle,
 )
 from consult.extensions import db
 from consult.i18n import LANGUAGE_NAMES, country_name, current_locale, date_only
@@ -174,8 +175,9 @@ def _heading_and_body(article: Article | None, locale: str) -> tuple[str, str]:
     if article is None:
         return "", ""
     text = article.text(locale)
-    doc_article = DocArticle(article.number, text.title if text else "", "", article.numbering)
-    return doc_article.heading(ARTICLE_WORD.get(locale, "Article")), text.body if text else ""
+    if text is None:
+        return article_label(article, locale), ""
+    return article_heading(article, text), text.body
 
 
 def render_redline(old: Version, new: Version, *, fmt: str, lang: str) -> ExportFile:

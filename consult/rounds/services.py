@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from consult.documents.model import Figure
 from consult.extensions import db
+from consult.i18n import LANGUAGE_NAMES, date_only
 from consult.models import (
     Amendment, AmendmentStatus, Article, Comment, Organisation, OrganisationKind, Region, Round, RoundState, Support, User, Version, Visibility,
     utcnow,
@@ -230,8 +231,6 @@ def _weekly(rounds: list[Round], visible_amendment, visible_comment) -> list[tup
 def figures(account: Account) -> dict[str, Figure]:
     """The public account's series, labelled in the current locale: what the page charts and the
     report prints."""
-    from consult.i18n import LANGUAGE_NAMES, date_only
-
     individual = {INDIVIDUALS: _("Individuals")}
     regions = {r.value: r.label for r in Region} | individual
     kinds = {k.value: k.label for k in OrganisationKind} | individual
