@@ -49,6 +49,12 @@ def extract() -> bytes:
     return out.getvalue()
 
 
+def messages(pot: bytes) -> list[tuple]:
+    """What a template says, header aside: each message with its comments and flags."""
+    return [(m.id, m.context, tuple(m.auto_comments), tuple(sorted(m.flags)))
+            for m in read_po(BytesIO(pot)) if m.id]
+
+
 def write_template() -> None:
     POT_FILE.write_bytes(extract())
 

@@ -33,7 +33,10 @@ def test_catalogs_have_no_empty_or_fuzzy_entry_and_keep_placeholders(locale):
 
 
 def test_re_extraction_gives_no_new_message():
-    assert catalogs.extract() == catalogs.POT_FILE.read_bytes(), "run: flask --app wsgi translate update"
+    # Messages, not bytes: the header names the Babel version that wrote the file, which a fresh
+    # install may not share.
+    assert catalogs.messages(catalogs.extract()) == catalogs.messages(catalogs.POT_FILE.read_bytes()), \
+        "run: flask --app wsgi translate update"
 
 
 @pytest.mark.parametrize("locale", catalogs.TARGET_LOCALES)

@@ -1,6 +1,6 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from consult.forms import Form
 from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -9,7 +9,7 @@ from consult.i18n import LANGUAGE_NAMES, country_choices
 from consult.models import OrganisationKind, Region
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     # No format check here: logging in only looks the address up (demo accounts use .test).
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -32,7 +32,7 @@ class MinimumPasswordLength:
             raise ValidationError(_l("Use at least %(n)s characters.", n=minimum))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), MinimumPasswordLength()])
@@ -78,10 +78,10 @@ class RegistrationForm(FlaskForm):
         return ok
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Preferred language"), choices=_language_choices)
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     next = HiddenField()

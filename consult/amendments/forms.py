@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from consult.forms import Form
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -7,7 +7,7 @@ from consult.accounts.forms import options
 from consult.i18n import LANGUAGE_NAMES
 
 
-class AmendmentForm(FlaskForm):
+class AmendmentForm(Form):
     locale = SelectField(_l("Language version you amend"), choices=lambda: options(LANGUAGE_NAMES.items()))
     title = StringField(_l("Title of the article"), validators=[Optional(), Length(max=300)])
     body = TextAreaField(_l("Text of the article"), validators=[Optional(), Length(max=20_000)])

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from consult.forms import Form
 from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -8,7 +8,7 @@ from consult.i18n import LANGUAGE_NAMES
 from consult.models import Stance
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=10_000)])
     locale = SelectField(_l("Written in"), choices=lambda: options(LANGUAGE_NAMES.items()))
     stance = RadioField(
@@ -26,6 +26,6 @@ class CommentForm(FlaskForm):
     submit = SubmitField(_l("Publish the comment"))
 
 
-class CommentEditForm(FlaskForm):
+class CommentEditForm(Form):
     body = TextAreaField(_l("Your comment"), validators=[DataRequired(), Length(max=10_000)])
     submit = SubmitField(_l("Save the change"))

@@ -7,7 +7,7 @@ from consult.charter.services import StaleText
 from consult.consolidation import bp, services
 from consult.extensions import db
 from consult.i18n import current_locale
-from consult.models import Amendment, AmendmentKind, Section, Version, VersionState
+from consult.models import Amendment, AmendmentKind, AmendmentStatus, Section, Version, VersionState
 from consult.forms import ConfirmForm
 from consult.permissions import Action, authorize, checked, requires
 
@@ -135,8 +135,11 @@ def apply(article_id: int, amendment_id: int):
     amendment = _amendment_for(article, amendment_id, AmendmentKind.modify)
     title, body = services.preview(article, amendment)
     text = article.exact_text(amendment.locale)
+    # Accepted in part: the whole change must not go in; the moderator edits the merge result
+    # beside their own answer, and only the text they confirm is saved.
     return render_template("consolidation/apply.html", article=article, amendment=amendment, text=text,
-                           title=title, body=body, clean=title.clean and body.clean)
+                           title=title, body=body, clean=title.clean and body.clean,
+                           in_part=amendment.status is AmendmentStatus.accepted_in_part)
 
 
 @bp.route("/articles/<int:article_id>/incorporate/<int:amendment_id>", methods=["POST"])

@@ -23,6 +23,8 @@ from lxml import etree
 from consult.documents.docx_import import DAMAGED, NOT_A_WORD_FILE, import_docx
 from consult.documents.markdown_import import import_markdown
 from consult.documents.model import Document, DocumentError
+from consult.text.characters import map_strings
+from consult.text.normalise import normalise
 
 MIB = 1024 * 1024
 # Limits. A full charter in Word with a few pictures is well under 1 MiB zipped and a few MiB
@@ -74,12 +76,15 @@ def read_upload(filename: str, data: bytes, locale: str) -> Document:
         ))
     if data.startswith(_ZIP_SIGNATURES):
         _check_word_package(data)
-        return import_docx(data, locale)
-    if data.startswith(_OLD_WORD_SIGNATURE):
+        document = import_docx(data, locale)
+    elif data.startswith(_OLD_WORD_SIGNATURE):
         raise DocumentError(OLD_WORD)
-    if filename.lower().endswith(".docx"):
+    elif filename.lower().endswith(".docx"):
         raise DocumentError(DAMAGED)
-    return import_markdown(_text(data), locale)
+    else:
+        document = import_markdown(_text(data), locale)
+    # Stored text has one form (LF, NFC) whatever the file's producer wrote.
+    return map_strings(document, normalise)
 
 
 def _text(data: bytes) -> str:

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from consult.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     label_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     label_fr = StringField(_l("Name in French"), validators=[Optional(), Length(max=120)])
     label_es = StringField(_l("Name in Spanish"), validators=[Optional(), Length(max=120)])
@@ -14,5 +14,5 @@ class ImportForm(FlaskForm):
     file_es = FileField(_l("Spanish text"))
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(Form):
     token = HiddenField(validators=[DataRequired()])

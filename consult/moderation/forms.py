@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from consult.forms import Form
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.accounts.forms import options
 from consult.i18n import LANGUAGE_NAMES
@@ -9,25 +9,35 @@ from consult.models import AmendmentStatus
 from consult.moderation.services import ANSWERS
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = TextAreaField(_l("What is wrong with it?"), validators=[DataRequired(), Length(max=2000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     status = RadioField(_l("Answer"), choices=lambda: options((s.value, s.label) for s in ANSWERS),
                         validators=[DataRequired()])
     answer = TextAreaField(_l("Public answer"), validators=[Optional(), Length(max=10_000)])
-    duplicate_of = SelectField(_l("Duplicate of"), coerce=int, validate_choice=False, validators=[Optional()])
+    # A number, not a list of the article's amendments: the list made a 5,000-amendment triage weigh 41 MB.
+    duplicate_of = IntegerField(_l("Duplicate of amendment number"),
+                                validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+
+    # Which field a refusal of the answer service is about, so it is shown beside it.
+    FIELD_OF_ERROR = {"bad_status": "status", "rejection_needs_reason": "answer", "duplicate_needs_original": "duplicate_of",
+                      "duplicate_unknown": "duplicate_of", "duplicate_of_itself": "duplicate_of",
+                      "duplicate_elsewhere": "duplicate_of"}
 
     def status_value(self) -> AmendmentStatus:
         return AmendmentStatus(self.status.data)
 
+    def refused(self, code: str, message: str) -> None:
+        self[self.FIELD_OF_ERROR[code]].errors.append(message)
 
-class RecordForm(FlaskForm):
+
+class RecordForm(Form):
     organisation_id = SelectField(_l("On behalf of"), coerce=int)
     source = StringField(_l("Source"), validators=[DataRequired(), Length(max=300)])
     article_id = SelectField(_l("Article"), coerce=int)

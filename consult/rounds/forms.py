@@ -1,7 +1,7 @@
 from datetime import UTC
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from consult.forms import Form
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -9,7 +9,7 @@ from consult.accounts.forms import options
 from consult.models import Region
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     title_en = StringField(_l("Title in English"), validators=[DataRequired(), Length(max=200)])
     title_fr = StringField(_l("Title in French"), validators=[DataRequired(), Length(max=200)])
     title_es = StringField(_l("Title in Spanish"), validators=[DataRequired(), Length(max=200)])
@@ -33,10 +33,10 @@ class RoundForm(FlaskForm):
         return field.data.replace(tzinfo=UTC)
 
 
-class CloseRoundForm(FlaskForm):
+class CloseRoundForm(Form):
     reason = TextAreaField(_l("Reason, shown in the audit log"), validators=[DataRequired(), Length(max=2000)])
 
 
-class ExtendRoundForm(FlaskForm):
+class ExtendRoundForm(Form):
     closes_at = DateTimeLocalField(_l("New closing date (UTC)"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason, shown in the audit log"), validators=[DataRequired(), Length(max=2000)])

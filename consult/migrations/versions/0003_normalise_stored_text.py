@@ -1,0 +1,55 @@
+"""Stored text in the one form the platform now accepts: LF line ends, Unicode NFC.
+
+Texts typed in browsers before the input was normalised were stored with CRLF, so their
+redlines and merges saw every line end as a change. Only rows whose text changes are written;
+the count per table is logged. The audit log is append-only and keeps what it recorded.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import logging
+
+import sqlalchemy as sa
+from alembic import op
+
+from consult.text.normalise import normalise
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+TEXT_COLUMNS = {
+    "article_texts": ("title", "body", "body_html", "outdated_from"),
+    "amendments": ("base_title", "base_text", "title", "body", "rationale", "rationale_html", "answer",
+                   "answer_html", "hidden_reason", "set_aside_reason", "recorded_source"),
+    "amendment_revisions": ("title", "body", "rationale"),
+    "comments": ("body", "body_html", "hidden_reason", "recorded_source"),
+    "reports": ("reason",),
+}
+BATCH = 1000
+log = logging.getLogger("alembic.runtime.migration")
+
+
+def upgrade():
+    connection = op.get_bind()
+    for table_name, columns in TEXT_COLUMNS.items():
+        table = sa.table(table_name, sa.column("id"), *(sa.column(c) for c in columns))
+        touched, last_id = 0, 0
+        while True:
+            rows = connection.execute(sa.select(table).where(table.c.id > last_id).order_by(table.c.id)
+                                      .limit(BATCH)).mappings().all()
+            if not rows:
+                break
+            last_id = rows[-1]["id"]
+            for row in rows:
+                changed = {c: normalise(row[c]) for c in columns if row[c] and normalise(row[c]) != row[c]}
+                if changed:
+                    connection.execute(sa.update(table).where(table.c.id == row["id"]).values(**changed))
+                    touched += 1
+        log.info("Normalised text in %s rows of %s", touched, table_name)
+
+
+def downgrade():
+    pass  # the earlier forms carried nothing a person meant; there is nothing to restore
