@@ -1,7 +1,7 @@
 """What every request shares: one commit per request, deny by default, errors, template helpers."""
 
-from flask import Flask, render_template, request
-from flask_babel import format_number, gettext, lazy_gettext as _l
+from flask import Flask, Request, render_template, request
+from flask_babel import format_number, gettext, lazy_gettext as _l, ngettext
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -12,7 +12,8 @@ from consult.extensions import db, login_manager
 from consult.amendments.services import SupportSummary
 from consult.contributions import new_submission_token
 from consult.models import AmendmentStatus, OrganisationKind, Region, User
-from consult.text.redline import redline_html
+from consult.text.normalise import ControlCharacterError, control_characters, normalise
+from consult.text.redline import inline_redline_html, redline_html
 
 ERROR_MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -36,17 +37,36 @@ SECURITY_HEADERS = {
 }
 
 
+class NormalisingRequest(Request):
+    """Every submitted form value arrives as stored text is kept: LF line ends (browsers send a
+    textarea's as CRLF), Unicode NFC. Views, forms and raw `request.form` reads all see it."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__["form"]
+        self.__dict__["form"] = self.parameter_storage_class(
+            (key, normalise(value)) for key, value in form.items(multi=True))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = NormalisingRequest
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
     app.before_request(permissions.refuse_undeclared_endpoints)
+
+    @app.before_request
+    def refuse_control_characters_in_addresses():
+        # Forms say so beside their field (consult.forms.Form); an address has no field to show it.
+        codes = [code for value in request.args.values() for code in control_characters(value)]
+        if codes:
+            raise ControlCharacterError(codes)
 
     @app.after_request
     def finish(response):
@@ -70,6 +90,12 @@ def init_app(app: Flask) -> None:
         title, message = ERROR_MESSAGES.get(code, ERROR_MESSAGES[400 if code < 500 else 500])
         detail = error.description if code in (401, 403) and _is_custom(error) else None
         return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+    @app.errorhandler(ControlCharacterError)
+    def control_characters_refused(error: ControlCharacterError):
+        message = _l("The text held invisible control characters (%(codes)s), which the platform does not accept. "
+                     "Nothing was saved; go back, remove them and send it again.", codes=", ".join(error.codes))
+        return render_template("errors/error.html", code=400, title=ERROR_MESSAGES[400][0], message=message), 400
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -115,9 +141,13 @@ def _unread_notices() -> int:
     return unread_notice_count(current_user) if current_user.is_authenticated else 0
 
 
-def _redline(old: str, new: str, changed_lines_only: bool = False) -> Markup:
-    return Markup(redline_html(old, new, deleted_label=gettext("deleted:"), inserted_label=gettext("inserted:"),
-                               changed_lines_only=changed_lines_only, omitted=gettext("[…]")))
+def _redline(old: str, new: str, changed_only: bool = False, inline: bool = False) -> Markup:
+    """A redline for templates: blocks of an article body, or `inline` for a title."""
+    labels = {"deleted_label": gettext("deleted:"), "inserted_label": gettext("inserted:")}
+    if inline:
+        return Markup(inline_redline_html(old, new, **labels))
+    return Markup(redline_html(old, new, changed_only=changed_only, **labels, unchanged=lambda count: ngettext(
+        "%(num)d unchanged paragraph", "%(num)d unchanged paragraphs", count)))
 
 
 def _is_custom(error: HTTPException) -> bool:

@@ -226,3 +226,33 @@ def test_the_workbench_acts_only_on_pending_accepted_amendments_of_the_article(c
     db.session.expire_all()
     assert rejected.set_aside_reason is None and rejected.incorporated_in_id is None
     assert db.session.get(Article, other.id) is not None
+
+
+def test_an_amendment_accepted_in_part_opens_in_an_editor_and_only_the_confirmed_text_is_saved(
+        client, login, moderator, consulted):
+    """Its refused clauses must not reach the new version: the merge result is offered for editing
+    beside the public answer, and nothing is saved until the moderator confirms their text."""
+    second = consulted["second"]  # "public and green spaces"
+    second.status = AmendmentStatus.accepted_in_part
+    second.answer = "Accepted for green spaces; the rest is refused."
+    second.answer_html = "<p>Accepted for green spaces; the rest is refused.</p>"
+    new = start(moderator, consulted)
+    db.session.commit()
+    article = twin(new, consulted["article"])
+    before = (article.text("en").body, article.text("en").revision)
+    login(moderator)
+
+    page = client.post(f"/consolidation/articles/{article.id}/apply/{second.id}").get_data(as_text=True)
+    assert "accepted in part" in page and "Accepted for green spaces; the rest is refused." in page
+    assert 'id="in-part-body"' in page and "public and green spaces" in page
+    db.session.expire_all()
+    assert (article.text("en").body, article.text("en").revision) == before
+
+    kept = before[0].replace("public spaces", "green spaces", 1)
+    response = client.post(f"/consolidation/articles/{article.id}/incorporate/{second.id}",
+                           data={"title": article.text("en").title, "body": kept, "revision": before[1]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert twin(new, consulted["article"]).text("en").body == kept
+    assert [a.id for _, a in consolidation.provenance(article)] == [second.id]
+    assert "Accepted in part" in client.get(f"/charter/articles/{article.id}").get_data(as_text=True)
