@@ -63,14 +63,14 @@ def articles(version: Version) -> list[Article]:
     return [a for s in charter.load_version(version) for a in s.articles]
 
 
-def accepted_amendments(version: Version) -> list[Amendment]:
+def _accepted_of(version: Version):
     """Accepted (in whole or in part) amendments of the rounds on the version consolidated."""
-    return list(db.session.scalars(
-        sa.select(Amendment).join(Round, Round.id == Amendment.round_id)
-        .where(Round.version_id == version.based_on_id, Amendment.status.in_(ACCEPTED))
-        .order_by(Amendment.id)
-        .options(joinedload(Amendment.article), joinedload(Amendment.author), joinedload(Amendment.organisation))
-    ))
+    return (sa.select(Amendment).join(Round, Round.id == Amendment.round_id)
+            .where(Round.version_id == version.based_on_id, Amendment.status.in_(ACCEPTED)))
+
+
+def _is_pending_clause():
+    return sa.and_(Amendment.incorporated_in_id.is_(None), Amendment.set_aside_reason.is_(None))
 
 
 def pending_amendment(version: Version, amendment_id: int) -> Amendment | None:
@@ -90,29 +90,55 @@ def is_pending(amendment: Amendment) -> bool:
 
 @dataclass
 class ArticleWork:
+    """One article on the workbench: the text consulted on and the accepted amendments of its lineage."""
     article: Article
     base: Article | None
     amendments: list[Amendment]
 
-    @property
-    def pending(self) -> list[Amendment]:
-        return [a for a in self.amendments if is_pending(a)]
+
+def article_work(article: Article) -> ArticleWork:
+    """What the workbench shows for one article: only that article's lineage is read, so the cost
+    does not grow with the rest of the consultation."""
+    version = article.version
+    base = db.session.scalar(sa.select(Article).where(Article.version_id == version.based_on_id,
+                                                      Article.lineage_id == article.lineage_id)
+                             .options(selectinload(Article.texts))) if version.based_on_id else None
+    amendments = list(db.session.scalars(
+        _accepted_of(version).join(Article, Article.id == Amendment.article_id)
+        .where(Article.lineage_id == article.lineage_id).order_by(Amendment.id)
+        .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
+    ))
+    return ArticleWork(article, base, amendments)
 
 
-def overview(version: Version) -> list[ArticleWork]:
-    """Every article of the new version with the accepted amendments of its lineage."""
-    by_lineage: dict[str, list[Amendment]] = {}
-    for amendment in accepted_amendments(version):
-        by_lineage.setdefault(amendment.article.lineage_id, []).append(amendment)
-    bases = {a.lineage_id: a for a in articles(version.based_on)} if version.based_on else {}
-    return [ArticleWork(a, bases.get(a.lineage_id), by_lineage.pop(a.lineage_id, [])) for a in articles(version)] + [
+@dataclass
+class ArticleCounts:
+    article: Article
+    accepted: int
+    pending: int
+
+
+def overview(version: Version) -> list[ArticleCounts]:
+    """Every article of the new version with how many accepted amendments of its lineage there
+    are and how many wait: counted by the database, grouped by lineage."""
+    counts = {lineage: (accepted, waiting) for lineage, accepted, waiting in db.session.execute(
+        _accepted_of(version).join(Article, Article.id == Amendment.article_id)
+        .with_only_columns(Article.lineage_id, sa.func.count(),
+                           sa.func.count(sa.case((_is_pending_clause(), 1))))
+        .group_by(Article.lineage_id))}
+    rows = [ArticleCounts(a, *counts.pop(a.lineage_id, (0, 0))) for a in articles(version)]
+    if counts:
         # amendments whose article was deleted from the new version stay visible until dealt with
-        ArticleWork(amendments[0].article, amendments[0].article, amendments) for amendments in by_lineage.values()
-    ]
+        removed = db.session.scalars(sa.select(Article).where(Article.version_id == version.based_on_id,
+                                                              Article.lineage_id.in_(counts))
+                                     .options(selectinload(Article.texts)).order_by(Article.position))
+        rows += [ArticleCounts(a, *counts[a.lineage_id]) for a in removed]
+    return rows
 
 
-def pending(version: Version) -> list[Amendment]:
-    return [a for a in accepted_amendments(version) if is_pending(a)]
+def pending_count(version: Version) -> int:
+    return db.session.scalar(_accepted_of(version).where(_is_pending_clause())
+                             .with_only_columns(sa.func.count()).order_by(None))
 
 
 def preview(article: Article, amendment: Amendment) -> tuple[Merge, Merge]:
@@ -264,9 +290,9 @@ def outdated_texts(version: Version) -> list[ArticleText]:
 
 def publish(secretariat: User, version: Version, *, despite_outdated: bool = False) -> None:
     """Refused while accepted amendments are pending (conflicts included); warned while translations lag."""
-    waiting = pending(version)
+    waiting = pending_count(version)
     if waiting:
-        raise ConsolidationError("pending", count=len(waiting))
+        raise ConsolidationError("pending", count=waiting)
     outdated = outdated_texts(version)
     if outdated and not despite_outdated:
         raise ConsolidationError("outdated", count=len(outdated))

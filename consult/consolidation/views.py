@@ -83,7 +83,7 @@ def overview(version_id: int):
     authorize(Action.consolidate, version)
     work = services.overview(version)
     return render_template("consolidation/overview.html", version=version, work=work,
-                           sections=charter.load_version(version), pending=services.pending(version),
+                           sections=charter.load_version(version), pending=services.pending_count(version),
                            outdated=services.outdated_texts(version))
 
 
@@ -95,10 +95,10 @@ def article(article_id: int):
 
 
 def _workbench(article, locale, *, status=200, edit=None):
-    work = next((w for w in services.overview(article.version) if w.article.id == article.id), None)
+    work = services.article_work(article)
     return render_template(
         "consolidation/article.html", article=article, locale=locale, text=article.exact_text(locale),
-        base=work.base if work else None, amendments=work.amendments if work else [],
+        base=work.base, amendments=work.amendments,
         sections=charter.load_version(article.version), edit=edit,
         provenance=services.provenance(article), is_pending=services.is_pending,
     ), status

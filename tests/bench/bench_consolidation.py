@@ -102,7 +102,8 @@ def run(app, n_articles: int, n_amendments: int) -> dict:
         figures["home_page"] = time.perf_counter() - start
 
         # one amendment per request, as the workbench does: a fresh session each time
-        pairs = [(work.article.id, amendment.id) for work in consolidation.overview(new) for amendment in work.pending]
+        pairs = [(row.article.id, amendment.id) for row in consolidation.overview(new) if row.pending
+                 for amendment in consolidation.article_work(row.article).amendments if consolidation.is_pending(amendment)]
         db.session.remove()
         start = time.perf_counter()
         conflicts = 0
