@@ -115,10 +115,14 @@ def charter() -> None:
 @click.option("--lang", "files", type=(click.Choice(LOCALES), click.Path(exists=True, dir_okay=False)), multiple=True,
               required=True, metavar="LANG FILE", help="A language and its file (.docx or Markdown); repeat per language.")
 @click.option("--label", help="The new version's name (required unless --dry-run).")
-@click.option("--dry-run", is_flag=True, help="Print the detected structure as JSON and save nothing.")
+@click.option("--based-on", "based_on", default="latest", show_default=True, metavar="ID|latest|none",
+              help="The version the draft revises: its articles are matched with the draft's, so history and "
+                   "redlines follow them. 'latest' is the charter's newest version.")
+@click.option("--dry-run", is_flag=True, help="Print the detected structure and matching as JSON; save nothing.")
 @with_appcontext
-def charter_import(files: tuple[tuple[str, str], ...], label: str | None, dry_run: bool) -> None:
-    """Read one file per language into a new draft version, aligned article by article."""
+def charter_import(files: tuple[tuple[str, str], ...], label: str | None, based_on: str, dry_run: bool) -> None:
+    """Read one file per language into a new draft version, aligned article by article and
+    linked to the version it revises."""
     from consult.documents.uploads import MAX_UPLOAD_BYTES
     from consult.imports import services as imports
 
@@ -126,29 +130,49 @@ def charter_import(files: tuple[tuple[str, str], ...], label: str | None, dry_ru
         raise click.UsageError("--label is required (or use --dry-run)")
     if len({locale for locale, _path in files}) != len(files):
         raise click.UsageError("each language may be given once")
+    previous = _revised_version(based_on)
     read = {}
     with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
         for locale, path in bar:
             with open(path, "rb") as file:  # no more than the limit: a larger file is refused anyway
                 read[locale] = (Path(path).name, file.read(MAX_UPLOAD_BYTES + 1))
-    preview, errors = imports.read_files(read)
+    preview, errors = imports.read_files(read, previous)
     if errors:
         raise click.ClickException("\n".join(f"{locale}: {message}" for locale, message in errors.items()))
     if dry_run:
         click.echo(json.dumps({
             "languages": {locale: document.outline() for locale, document in preview.documents.items()},
-            "warnings": preview.warnings, "aligned": preview.can_save,
+            "warnings": preview.warnings, "aligned": preview.can_save, "matching": preview.matching_outline(),
         }, ensure_ascii=False, indent=2))
         return
     for warning in preview.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not preview.can_save:
         raise click.ClickException("the languages do not have the same sections and articles; nothing was saved")
-    version = imports.create_draft(None, preview.documents, {locale: label for locale in preview.documents})
+    version = imports.create_draft(None, preview.documents, {locale: label for locale in preview.documents},
+                                   previous, preview.continues)
     db.session.commit()
     articles = len(next(iter(preview.documents.values())).articles)
     click.echo(f"Created draft version {version.id} ({version.slug}) with {articles} articles in "
                f"{', '.join(sorted(preview.documents))}")
+    if previous:
+        click.echo(f"Based on version {previous.id}: {len(preview.continues)} articles continued, "
+                   f"{articles - len(preview.continues)} new, {len(preview.removed)} removed")
+
+
+def _revised_version(reference: str):
+    """--based-on: a version id of the main charter, 'latest' (its newest, if any) or 'none'."""
+    from consult.imports import services as imports
+
+    if reference == "none":
+        return None
+    versions = imports.revisable_versions()
+    if reference == "latest":
+        return versions[0] if versions else None
+    version = next((v for v in versions if str(v.id) == reference), None)
+    if version is None:
+        raise click.UsageError(f"there is no version {reference} of the charter (use an id, 'latest' or 'none')")
+    return version
 
 
 def _version(reference: str):
@@ -261,12 +285,12 @@ def _export_contributions(rounds: list, fmt: str, output: str) -> None:
             model.round_id.in_(ids), model.visibility == Visibility.visible))
         for model in (Amendment, Comment)
     )
-    render, _mimetype = contributions.RENDERERS[fmt]
+    render, _content_type = contributions.RENDERERS[fmt]
     with click.progressbar(length=total, label="Exporting contributions", file=sys.stderr) as bar, \
             open(output, "w", encoding="utf-8", newline="") as out:
         def counted():
-            for round_ in rounds:
-                for record in contributions.rows(round_):
+            for round_id in ids:
+                for record in contributions.rows(round_id):
                     bar.update(1)
                     yield record
         for chunk in render(counted()):

@@ -608,6 +608,26 @@ def test_regular_numbering_raises_nothing(numbers):
     assert structure_warnings({"en": charter("en", ("Part", numbers))}) == []
 
 
+def test_numbering_in_mixed_styles_is_one_sequence():
+    source = "# Charter\n\n## Agenda\n\n" + "".join(
+        f"### {heading}\n\ntext\n\n" for heading in ("Article premier", "Art. 2", "ARTICLE III", "Article IV.", "5. Five"))
+    document = import_markdown(source, "en")
+    assert [a.number for a in document.articles] == ["1", "2", "III", "IV", "5"]  # the labels the draft used
+    assert structure_warnings({"en": document}) == []
+
+
+def test_languages_numbered_in_different_styles_are_aligned():
+    def draft(locale: str, *headings: str) -> Document:
+        return import_markdown("# C\n\n## Rights\n\n" + "".join(f"### {h}\n\ntext\n\n" for h in headings), locale)
+
+    documents = {"en": draft("en", "Article I. City", "Article II. Democracy"),
+                 "fr": draft("fr", "Article 1. Ville", "Article deuxième. Démocratie"),
+                 "es": draft("es", "Artículo primero. Ciudad", "Artículo 2. Democracia")}
+    assert is_aligned(documents) and structure_warnings(documents) == []
+    documents["es"] = draft("es", "Artículo primero. Ciudad", "Artículo 3. Democracia")
+    assert not is_aligned(documents)
+
+
 def test_a_list_numbered_from_two_billion_cannot_blow_up_the_text():
     """Lettered numbering repeats its letter value/26 times: a huge start is bounded, not obeyed."""
     word = docx.Document()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.documents.headings import parse_article_heading
+from consult.documents.headings import number_values, parse_article_heading
 from consult.documents.markdown_import import import_markdown
 from consult.documents.model import DocumentError
 
@@ -22,6 +22,15 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
         ("Artículo I - Derecho a la ciudad", ("I", "Derecho a la ciudad", "article")),
         ("A. Objective", ("A", "Objective", "point")),
         ("B) Scope of application", ("B", "Scope of application", "point")),
+        ("ARTICLE III", ("III", "", "article")),
+        ("Article première", ("1", "", "article")),
+        ("Artículo primero. Derecho a la ciudad", ("1", "Derecho a la ciudad", "article")),
+        ("Artículo 1.º Derecho a la ciudad", ("1", "Derecho a la ciudad", "article")),
+        ("Article 1er – Objet", ("1", "Objet", "article")),
+        ("Article Second", ("2", "", "article")),
+        ("Artículo tercero", ("3", "", "article")),
+        ("Article Individual rights", ("", "Article Individual rights", "")),  # no "I" read out of a word
+        ("1. Right to the city", ("", "1. Right to the city", "")),  # a numbered paragraph, unless at article level
         ("Preamble", ("", "Preamble", "")),
         ("Role of the city in the international promotion of human rights",
          ("", "Role of the city in the international promotion of human rights", "")),
@@ -29,6 +38,27 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 )
 def test_headings_met_in_real_charters(heading, expected):
     assert parse_article_heading(heading) == expected
+
+
+def test_a_bare_number_is_an_article_where_articles_are():
+    assert parse_article_heading("1. Right to the city", article_level=True) == ("1", "Right to the city", "article")
+    document = import_markdown("# T\n\n## Rights\n\n### 1. Right to the city\n\ntext\n\n### 2) Housing\n\ntext\n", "en")
+    assert [(a.number, a.title, a.numbering) for a in document.articles] == [
+        ("1", "Right to the city", "article"), ("2", "Housing", "article")]
+
+
+@pytest.mark.parametrize("labels, values", [
+    (["I", "2", "III", "4"], [1, 2, 3, 4]),  # styles mixed in one sequence
+    (["A", "B", "C"], [1, 2, 3]),
+    (["C", "D", "E"], [3, 4, 5]),
+    (["I"], [1]),  # a lone I is Roman, a lone C a letter
+    (["C"], [3]),
+    (["XXXIX", "XL"], [39, 40]),
+    (["I", "V"], [1, 5]),
+    (["XIIbis"], [None]),
+])
+def test_numbers_are_read_by_value(labels, values):
+    assert number_values(labels) == values
 
 
 @pytest.mark.parametrize("locale", ["en", "fr", "es"])

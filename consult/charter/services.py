@@ -1,25 +1,37 @@
 """Rules about the charter's text: building versions from documents, reading them efficiently,
 and keeping translations aligned."""
 
+import difflib
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
-from consult.documents.checks import is_aligned
+from consult.comments import services as comment_services
+from consult.documents.checks import is_aligned, place_keys
 from consult.documents.model import Document
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Charter, Comment, Incorporation, Round, Section,
-    TextStatus, Version, VersionState, Visibility,
+    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Charter, Comment, Incorporation, Round, RoundState,
+    Section, TextStatus, Version, VersionState, Visibility,
 )
 from consult.text.markdown import render_markdown
+from consult.text.normalise import clean
 
 MAIN_CHARTER_SLUG = "global-charter-agenda"
 
 
 class AlignmentError(ValueError):
     """The language versions of a draft do not have the same structure."""
+
+
+class MatchingError(ValueError):
+    """A matching that cannot be saved: an article continued twice, or from another version."""
+
+
+Place = tuple[int, int]  # an article of an imported document: (section index, article index)
 
 
 def main_charter() -> Charter | None:
@@ -38,6 +50,38 @@ def current_version(charter: Charter) -> Version | None:
         if version:
             return version
     return None
+
+
+@dataclass
+class Home:
+    """What the home page says, and only what is true now."""
+
+    published: Version | None  # the newest published version
+    in_consultation: Version | None  # the draft people are consulted on, if any
+    open_rounds: list[Round]  # taking part now: the only reason to invite people in
+    coming_rounds: list[Round]
+    past_rounds: list[Round]  # newest first, each with its public account
+
+
+def home(charter: Charter) -> Home:
+    """The charter's state for its home page: two queries."""
+    latest = {}
+    for version in db.session.scalars(sa.select(Version).where(
+            Version.charter_id == charter.id, Version.state.in_((VersionState.published, VersionState.in_consultation)))
+            .order_by(Version.id)):
+        latest[version.state] = version
+    rounds = list(db.session.scalars(
+        sa.select(Round).join(Version, Version.id == Round.version_id).where(Version.charter_id == charter.id)
+        .order_by(Round.opens_at).options(contains_eager(Round.version))))
+    phases = {round_.id: round_.phase() for round_ in rounds}
+    return Home(
+        published=latest.get(VersionState.published),
+        in_consultation=latest.get(VersionState.in_consultation),
+        open_rounds=[r for r in rounds if phases[r.id] is RoundState.open],
+        coming_rounds=[r for r in rounds if phases[r.id] is RoundState.scheduled],
+        past_rounds=sorted((r for r in rounds if phases[r.id] is RoundState.closed),
+                           key=lambda r: r.effective_close, reverse=True),
+    )
 
 
 def load_version(version: Version) -> list[Section]:
@@ -84,30 +128,25 @@ def neighbours(article: Article) -> Neighbours:
 
 
 def contribution_counts(article: Article) -> dict[int, tuple[int, int]]:
-    """Visible amendments and comments on this article, per round: two grouped queries."""
-    def per_round(model, *where):
-        rows = db.session.execute(
-            sa.select(model.round_id, sa.func.count()).where(model.article_id == article.id, *where).group_by(model.round_id)
-        )
-        return dict(rows.all())
-
-    amendments = per_round(Amendment, Amendment.visibility == Visibility.visible,
-                           Amendment.kind != AmendmentKind.add)
-    comments = per_round(Comment, Comment.visibility == Visibility.visible)
-    return {rid: (amendments.get(rid, 0), comments.get(rid, 0)) for rid in set(amendments) | set(comments)}
+    """For the article's round tabs: its amendments and comments per round."""
+    return _thread_counts("round_id", article_id=article.id)
 
 
 def thread_counts(round_: Round) -> dict[int, tuple[int, int]]:
-    """For the table of contents: visible amendments and comments per article in one round."""
-    def per_article(model, *where):
-        rows = db.session.execute(
-            sa.select(model.article_id, sa.func.count()).where(model.round_id == round_.id, *where).group_by(model.article_id)
-        )
-        return dict(rows.all())
+    """For the table of contents: amendments and comments per article in one round."""
+    return _thread_counts("article_id", round_id=round_.id)
 
-    amendments = per_article(Amendment, Amendment.visibility == Visibility.visible)
-    comments = per_article(Comment, Comment.visibility == Visibility.visible)
-    return {aid: (amendments.get(aid, 0), comments.get(aid, 0)) for aid in set(amendments) | set(comments)}
+
+def _thread_counts(key: str, **match: int) -> dict[int, tuple[int, int]]:
+    """(amendments, comments) of article threads grouped by `key`, counted as the article page shows
+    them: visible amendments, new articles proposed after this one included; the comments of the
+    article's own discussion, replies included (an amendment's comments are counted on it)."""
+    amendments = dict(db.session.execute(
+        sa.select(getattr(Amendment, key), sa.func.count()).filter_by(visibility=Visibility.visible, **match)
+        .group_by(getattr(Amendment, key))).all())
+    comments = comment_services.comment_counts(
+        getattr(Comment, key), Comment.amendment_id.is_(None), *(getattr(Comment, k) == v for k, v in match.items()))
+    return {k: (amendments.get(k, 0), comments.get(k, 0)) for k in amendments.keys() | comments.keys()}
 
 
 def pick_round(rounds: list[Round], wanted_id: int | None, user) -> Round | None:
@@ -147,23 +186,27 @@ def create_version(
     source_locale: str = "en",
     state: VersionState = VersionState.draft,
     based_on: Version | None = None,
+    continues: dict[Place, Article] | None = None,
 ) -> Version:
     """Turn one imported document per locale into a Version with aligned article texts.
 
-    Articles carried over from `based_on` (same section place and number) keep its lineage,
-    so history and diffs follow them.
+    An article that continues one of `based_on` (`continues`: the place of the new article in
+    the documents → the article of `based_on`; by default `match_articles`) keeps its lineage,
+    so history and redlines follow it; every other one starts a lineage of its own.
     """
     if source_locale not in documents:
         raise AlignmentError(f"the source language ({source_locale}) is missing")
     source = documents[source_locale]
     if not is_aligned({source_locale: source, **documents}):
         raise AlignmentError("the languages do not have the same sections and articles")
+    if based_on is not None and continues is None:
+        continues = match_articles(based_on, source)
+    _check_continuations(based_on, continues or {})
 
     version = Version(
         charter=charter, slug=slug, labels=labels, state=state, source_locale=source_locale, based_on=based_on
     )
     db.session.add(version)
-    lineage = _lineage_by_place(based_on) if based_on else {}
     position = 0
     for s_index, doc_section in enumerate(source.sections):
         section = Section(
@@ -178,9 +221,8 @@ def create_version(
                 version=version, section=section, number=doc_article.number,
                 numbering=doc_article.numbering, position=position,
             )
-            key = _place_key(s_index, a_index, doc_article.number)
-            if key in lineage:
-                article.lineage_id = lineage[key]
+            if previous := (continues or {}).get((s_index, a_index)):
+                article.lineage_id = previous.lineage_id
             for locale, doc in documents.items():
                 translated = doc.sections[s_index].articles[a_index]
                 article.texts.append(
@@ -198,17 +240,91 @@ def create_version(
     return version
 
 
-def _place_key(section_index: int, article_index: int, number: str) -> tuple:
-    # Numbered articles are matched by number within their section, unnumbered ones by place.
-    return (section_index, number) if number else (section_index, f"#{article_index}")
+def _check_continuations(based_on: Version | None, continues: dict[Place, Article]) -> None:
+    """A lineage is continued once per version, and only from the version revised."""
+    if continues and based_on is None:
+        raise MatchingError("articles continue a version, but the draft is based on none")
+    if any(article.version_id != based_on.id for article in continues.values()):
+        raise MatchingError("an article continues one that is not in the version the draft is based on")
+    continued = [article.id for article in continues.values()]
+    if len(set(continued)) != len(continued):
+        raise MatchingError("an article of the earlier version is continued by two articles")
 
 
-def _lineage_by_place(version: Version) -> dict[tuple, str]:
-    keys = {}
-    for s_index, section in enumerate(load_version(version)):
-        for a_index, article in enumerate(section.articles):
-            keys[_place_key(s_index, a_index, article.number)] = article.lineage_id
-    return keys
+# -- which article of the earlier version each article of a new draft continues ---------------
+
+# Two different articles of the charter share at most some 0.4 (their titles all say "Right
+# to…"); an article carried over, even reworded, shares more.
+MIN_SIMILARITY = 0.45
+SAME_NUMBER_BONUS = 0.3  # same number (by value) in the same section: first among the similar
+SAME_SECTION_BONUS = 0.1
+TITLE_WEIGHT = 0.4  # the title's share of a pair's similarity; the body has the rest
+
+
+@dataclass(frozen=True)
+class _Fingerprint:
+    """What an article's text is compared by: its title's words and its body's word pairs."""
+
+    title: tuple[str, ...]
+    body: frozenset
+
+    @classmethod
+    def of(cls, title: str, body: str) -> "_Fingerprint":
+        words = _plain_words(body)
+        return cls(tuple(_plain_words(title)), frozenset(zip(words, words[1:])) or frozenset(words))
+
+    def similarity(self, other: "_Fingerprint") -> float:
+        title = difflib.SequenceMatcher(None, self.title, other.title, autojunk=False).ratio() \
+            if self.title or other.title else 1.0
+        shared = len(self.body & other.body)
+        body = 2 * shared / (len(self.body) + len(other.body)) if self.body or other.body else 1.0
+        return TITLE_WEIGHT * title + (1 - TITLE_WEIGHT) * body
+
+
+def _plain_words(text: str) -> list[str]:
+    """Words without case, accents or Markdown, so typography is no difference."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"\w+", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def match_articles(previous: Version, document: Document) -> dict[Place, Article]:
+    """Which article of `previous` each article of a new draft continues, so its history and
+    redlines follow it across renumbering, moves and rewording.
+
+    Pairs whose texts share enough (title words, the body's word pairs) are candidates, whatever
+    their place: an article may be renumbered or moved. Among them the same number — by value: I,
+    1 and premier are one — in the same section comes first, then the same section, then the most
+    similar; the best pairs are taken first. A pair that shares too little is no continuation,
+    whatever its number: the old article was removed and the new one added.
+    """
+    old = [
+        (s_index, key, article, _Fingerprint.of(*_title_and_body(article, document.locale)))
+        for s_index, section in enumerate(load_version(previous))
+        for key, article in zip(place_keys(section.articles), section.articles)
+    ]
+    scored = []
+    for s_index, section in enumerate(document.sections):
+        for a_index, (key, doc_article) in enumerate(zip(place_keys(section.articles), section.articles)):
+            fingerprint = _Fingerprint.of(doc_article.title, doc_article.body)
+            for old_section, old_key, article, old_fingerprint in old:
+                similarity = fingerprint.similarity(old_fingerprint)
+                if similarity >= MIN_SIMILARITY:
+                    same_section = old_section == s_index
+                    score = similarity + (SAME_SECTION_BONUS if same_section else 0) \
+                        + (SAME_NUMBER_BONUS if same_section and key == old_key else 0)
+                    scored.append((score, (s_index, a_index), article))
+    matched: dict[Place, Article] = {}
+    taken: set[int] = set()
+    for _score, place, article in sorted(scored, key=lambda pair: -pair[0]):  # stable: ties in document order
+        if place not in matched and article.id not in taken:
+            matched[place] = article
+            taken.add(article.id)
+    return matched
+
+
+def _title_and_body(article: Article, locale: str) -> tuple[str, str]:
+    text = article.text(locale)
+    return (text.title, text.body) if text else ("", "")
 
 
 class StaleText(Exception):
@@ -227,6 +343,7 @@ def update_article_text(article: Article, locale: str, *, title: str, body: str,
     what it said when they were last aligned; saving an outdated text aligns it again. With
     `expected_revision`, a save made from an older revision raises StaleText instead.
     """
+    title, body = clean(title), clean(body)
     text = article.exact_text(locale)
     if text is not None and expected_revision is not None:
         # Read the revision again under a row lock: two saves from the same revision must not both

@@ -2,26 +2,62 @@
 
 A version is saved with the same places in every language (`charter.services` refuses anything
 else), so the preview says where the languages disagree and whether they can be saved aligned.
-Numbering that skips (I, II, IV) is reported too: it is most often a heading the author typed in
-a way the importer did not recognise, so an article's text ended up inside the previous one.
+Numbers are compared by value, so `Article I` in English and `Article premier` in French are the
+same place. Numbering that skips (I, II, IV) is reported too: it is most often a heading the
+author typed in a way the importer did not recognise, so an article's text ended up inside the
+previous one.
 """
 
-import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 
+from consult.documents.headings import number_values
 from consult.documents.model import DocArticle, DocSection, Document
 from consult.i18n import LANGUAGE_NAMES
 
-_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+class Numbered(Protocol):
+    """An article as imported (DocArticle) or as saved (models.Article)."""
+
+    number: str
+    numbering: str
+
+
+def place_keys(articles: Sequence[Numbered]) -> list[tuple]:
+    """What tells the articles of one section apart across languages and versions: a numbered
+    one by its numbering and the value of its number (I, 1 and premier are one); an unnumbered
+    one (a preamble, final provisions) by its rank among the unnumbered, since titles differ
+    from one language to another."""
+    values = {}
+    for sequence in _sequences(articles):
+        values.update(zip(map(id, sequence), number_values([a.number for a in sequence])))
+    keys, unnumbered = [], 0
+    for article in articles:
+        if not article.number:
+            keys.append(("", unnumbered))
+            unnumbered += 1
+        else:  # a label that is no number ("XIIbis") is its own key
+            value = values[id(article)]
+            keys.append((article.numbering, value if value is not None else article.number.upper()))
+    return keys
+
+
+def _sequences(articles: Sequence[Numbered]) -> list[list[Numbered]]:
+    """The numbered articles of a section, one sequence per numbering (articles, lettered parts)."""
+    sequences: dict[str, list[Numbered]] = {}
+    for article in articles:
+        if article.number:
+            sequences.setdefault(article.numbering, []).append(article)
+    return list(sequences.values())
 
 
 def is_aligned(documents: dict[str, Document]) -> bool:
-    """Same sections, and the same article numbers in each, in every language: what a version
+    """Same sections, and the same article places in each, in every language: what a version
     needs to be saved with its texts aligned article by article."""
-    outlines = [[[a.number for a in s.articles] for s in doc.sections] for doc in documents.values()]
+    outlines = [[place_keys(s.articles) for s in doc.sections] for doc in documents.values()]
     return all(outline == outlines[0] for outline in outlines)
 
 
@@ -66,55 +102,19 @@ def _differences(reference: Document, other: Document) -> Iterator[str]:
                 )
 
 
-def _places(section: DocSection) -> dict[tuple[str, int], DocArticle]:
-    """Articles by number; unnumbered ones (a preamble, final provisions) by their rank among
-    the unnumbered, since their titles differ from one language to another."""
-    places = {}
-    unnumbered = 0
-    for article in section.articles:
-        if article.number:
-            places[(article.number, 0)] = article
-        else:
-            places[("", unnumbered)] = article
-            unnumbered += 1
-    return places
+def _places(section: DocSection) -> dict[tuple, DocArticle]:
+    return dict(zip(place_keys(section.articles), section.articles))
 
 
 def _numbering_gaps(document: Document) -> Iterator[str]:
     for section in document.sections:
-        sequences: dict[tuple[str, bool], list[str]] = {}
-        for article in section.articles:
-            if article.number:
-                sequences.setdefault((article.numbering, article.number.isdigit()), []).append(article.number)
-        for numbers in sequences.values():
-            values = _ordinals(numbers)
-            for index in range(1, len(numbers)):
-                if values and values[index] != values[index - 1] + 1:
+        for sequence in _sequences(section.articles):
+            values = number_values([a.number for a in sequence])
+            for (previous, next_), (before, after) in zip(pairwise(sequence), pairwise(values)):
+                if None not in (before, after) and after != before + 1:
                     yield _l(
                         "%(language)s: in the section “%(section)s”, the numbering goes from %(previous)s "
                         "to %(next)s.",
                         language=_language(document), section=section.title,
-                        previous=numbers[index - 1], next=numbers[index],
+                        previous=previous.number, next=next_.number,
                     )
-
-
-def _ordinals(numbers: list[str]) -> list[int] | None:
-    """Numbers as positions: 1, 2, 3 / A, B, C / I, II, III. "C" or "I" alone may be a letter or
-    a Roman numeral; the reading that makes a regular sequence wins. None when neither fits."""
-    if all(number.isdigit() for number in numbers):
-        return [int(number) for number in numbers]
-    upper = [number.upper() for number in numbers]
-    letters = [ord(n) - ord("A") + 1 for n in upper] if all(len(n) == 1 and "A" <= n <= "Z" for n in upper) else None
-    romans = [_roman_value(n) for n in upper] if all(_ROMAN.match(n) for n in upper) else None
-    if letters and (not romans or _consecutive(letters)):
-        return letters
-    return romans
-
-
-def _consecutive(values: list[int]) -> bool:
-    return all(b == a + 1 for a, b in zip(values, values[1:]))
-
-
-def _roman_value(numeral: str) -> int:
-    values = [_ROMAN_VALUES[char] for char in numeral]
-    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))

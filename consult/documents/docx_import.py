@@ -817,7 +817,7 @@ class _Builder:
         self.unit = None
 
     def _start_article(self, paragraph: _Paragraph) -> None:
-        number, title, numbering = parse_article_heading(paragraph.heading)
+        number, title, numbering = parse_article_heading(paragraph.heading, article_level=True)
         if not numbering and paragraph.mark and paragraph.mark.kind == "ordered":
             number, title, numbering = str(paragraph.mark.value), paragraph.text, "article"
         if self.section is None:

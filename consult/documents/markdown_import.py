@@ -66,7 +66,7 @@ def import_markdown(source: str, locale: str) -> Document:
                 ))
                 section = DocSection(title="")
                 document.sections.append(section)
-            number, title, numbering = parse_article_heading(text)
+            number, title, numbering = parse_article_heading(text, article_level=True)
             section.articles.append(DocArticle(number, title, body_after(index), numbering))
     if not document.articles:
         raise DocumentError(NO_STRUCTURE)

@@ -37,9 +37,15 @@ def test_import_preview_confirm_and_download(page, locale):
     page.locator("#label_en").fill("Draft from the browser")
     for code in ("en", "fr", "es"):
         page.locator(f"#file_{code}").set_input_files(str(SEEDS / f"draft.{code}.md"))
+    # the draft revises the newest version unless another is chosen
+    assert page.locator("#based_on").input_value() == page.locator("#based_on option").first.get_attribute("value")
     page.locator("main form button[type=submit]").click()
     expect(page.locator(".import-outline")).to_be_visible()
     expect(page.locator(".warnings")).to_have_count(0)
+    # the matching with the version in consultation: every article continues its own
+    expect(page.locator(".import-matching")).to_be_visible()
+    expect(page.locator("#article-2-0 option:checked")).to_have_text("Article I. Right to the city")
+    expect(page.locator(".import-removed")).to_have_count(0)
     screenshot(page, f"import-preview-{locale}")
     if problems := serious_violations(page):
         failures["preview"] = problems
