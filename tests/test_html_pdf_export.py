@@ -248,8 +248,11 @@ def test_redline_pdf_shows_deleted_and_inserted_words(redline):
 def test_redline_lines_keep_list_shape():
     html = redline_html(Redline("T", "en", "a", "b", [RedlineArticle(
         "A", "A", "1. First point\n   - a) sub\n\n**Plan**", "1. First point, amended\n   - a) sub\n\n**Plan**")]))
-    assert '<p class="item">1. First point' in html and '<p class="nested item">- a) sub</p>' in html
-    assert '<p class="after-blank lead-in"><strong>Plan</strong></p>' in html
+    redline = Outline(html)  # the text as a reader sees it: lists as lists, bold without asterisks
+    assert '<ol class="redline-list"><li>\n<span class="redline-marker">1.</span> First point<ins>' in html
+    assert '<ul class="redline-list"><li>\n<span class="redline-marker">a)</span> sub\n</li></ul>' in html
+    assert "<p><strong>Plan</strong></p>" in html and "**" not in html and "- a)" not in html
+    assert redline.texts("h2") == ["A"]
 
 
 # -- the report ----------------------------------------------------------------------------------

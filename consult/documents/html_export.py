@@ -27,11 +27,6 @@ from consult.text.redline import redline_html as text_redline_html
 
 # A bulleted list whose first item starts "a)" is lettered by hand: its bullets would double the marker.
 _LETTERED_LIST = re.compile(r"<ul>(?=\s*<li>(?:\s*<p>)?[a-z]\)\s)")
-# A line of a redline of Markdown: maybe opened by a change, indented, a list item or wholly in bold.
-_REDLINE_LINE = re.compile(
-    r'(?P<open>(?:<(?:ins|del)><span class="visually-hidden">[^<]*</span>)?)(?P<indent>\s*)(?P<text>.*)')
-_LIST_MARKER = re.compile(r"(?:\d+\.|[-*+]|[a-z]\))\s")
-_BOLD = re.compile(r'\*\*([^*]+)\*\*(?P<close>(?:<span class="visually-hidden">\]</span></(?:ins|del)>)?)')
 
 
 class RefusingFetcher(URLFetcher):
@@ -48,25 +43,8 @@ def _markdown(text: str, heading_offset: int = 3) -> Markup:
 
 
 def _word_redline(old: str, new: str) -> Markup:
-    """The word-level redline of two Markdown texts, a paragraph per line so that list items
-    hang and nested ones are indented as in the charter, and a line in bold loses its asterisks.
-    Each line of `redline_html` closes its own tags, so splitting on newlines is safe."""
-    html = text_redline_html(old, new, deleted_label=gettext("deleted:"), inserted_label=gettext("inserted:"))
-    paragraphs: list[str] = []
-    after_blank = False
-    for line in html.split("\n"):
-        parts = _REDLINE_LINE.fullmatch(line)
-        if not parts["text"]:
-            after_blank = bool(paragraphs)
-            continue
-        bold = _BOLD.fullmatch(parts["text"])
-        classes = " ".join(name for name, on in (("after-blank", after_blank), ("nested", parts["indent"]),
-                                                 ("item", _LIST_MARKER.match(parts["text"])), ("lead-in", bold)) if on)
-        text = f"<strong>{bold[1]}</strong>{bold['close']}" if bold else parts["text"]
-        attribute = f' class="{classes}"' if classes else ""
-        paragraphs.append(f'<p{attribute}>{parts["open"]}{text}</p>')
-        after_blank = False
-    return Markup("\n".join(paragraphs))
+    """The redline of two Markdown texts as the reader sees them: paragraphs, lists, bold."""
+    return Markup(text_redline_html(old, new, deleted_label=gettext("deleted:"), inserted_label=gettext("inserted:")))
 
 
 # WeasyPrint styles an inline SVG from the SVG's own <style> only, not from the page's CSS; the

@@ -11,34 +11,14 @@ rather than characters — each distinct word is encoded as one character, the l
 technique for line diffs — so edits follow word boundaries and long, much-amended texts stay fast.
 """
 
-import re
 from dataclasses import dataclass, field
 
-from diff_match_patch import diff_match_patch
-
-_dmp = diff_match_patch()
-_dmp.Diff_Timeout = 0  # exact diffs: a merge must not depend on how busy the machine is
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+from consult.text.words import diff_chunks, tokenize
 
 
 def _word_diffs(a: str, b: str) -> list[tuple[int, str]]:
-    vocabulary: dict[str, str] = {}
-    tokens: list[str] = []
-
-    def encode(text: str) -> str:
-        out = []
-        for token in _TOKEN.findall(text):
-            if token not in vocabulary:
-                vocabulary[token] = chr(0xE000 + len(tokens)) if len(tokens) < 6400 else chr(0xF0000 + len(tokens))
-                tokens.append(token)
-            out.append(vocabulary[token])
-        return "".join(out)
-
-    encoded_a, encoded_b = encode(a), encode(b)
-    diffs = _dmp.diff_main(encoded_a, encoded_b, False)
-    _dmp.diff_cleanupSemantic(diffs)
-    decode = {code: token for token, code in vocabulary.items()}
-    return [(op, "".join(decode[ch] for ch in chunk)) for op, chunk in diffs]
+    """Exact word diffs (no deadline): a merge must not depend on how busy the machine is."""
+    return [(op, "".join(chunk)) for op, chunk in diff_chunks(tokenize(a), tokenize(b))]
 
 
 @dataclass(frozen=True)
