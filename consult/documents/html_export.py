@@ -7,7 +7,6 @@ environment, so no Flask request is needed; their fixed words go through Flask-B
 locale the caller forces.
 """
 
-import re
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -25,8 +24,6 @@ from consult.i18n import LANGUAGE_NAMES
 from consult.text.markdown import render_markdown
 from consult.text.redline import redline_html as text_redline_html
 
-# A bulleted list whose first item starts "a)" is lettered by hand: its bullets would double the marker.
-_LETTERED_LIST = re.compile(r"<ul>(?=\s*<li>(?:\s*<p>)?[a-z]\)\s)")
 
 
 class RefusingFetcher(URLFetcher):
@@ -39,7 +36,7 @@ class RefusingFetcher(URLFetcher):
 
 def _markdown(text: str, heading_offset: int = 3) -> Markup:
     """Charter Markdown as sanitised HTML, its headings pushed under the heading that holds it."""
-    return Markup(_LETTERED_LIST.sub('<ul class="lettered">', render_markdown(text, heading_offset=heading_offset)))
+    return Markup(render_markdown(text, heading_offset=heading_offset))
 
 
 def _word_redline(old: str, new: str) -> Markup:
