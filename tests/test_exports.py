@@ -73,3 +73,25 @@ def test_markdown_export_then_import_gives_the_same_structure_and_text(client, c
         original = document_of(charter_version, locale)
         assert again.outline() == original.outline()
         assert [a.body for a in again.articles] == [a.body for a in original.articles]
+
+
+def test_a_contribution_recorded_for_an_organisation_is_the_organisations(client, make_round, make_user,
+                                                                           make_organisation, charter_version):
+    round_ = make_round(RoundState.open)
+    article = charter_version.sections[2].articles[0]
+    moderator = make_user(role=Role.moderator, organisation=None, name="Mo Derator")
+    city = make_organisation(name="City of Bogor", country="ID")
+    moderation.record_contribution(moderator, round_, article, city, kind="comment", locale="en", body="Said aloud",
+                                   rationale="", source="Regional meeting, Jakarta")
+    db.session.commit()
+    [record] = csv.DictReader(io.StringIO(
+        client.get(f"/exports/rounds/{round_.id}/contributions.csv").get_data(as_text=True)))
+    assert record["author"] == record["organisation"] == "City of Bogor" and record["country"] == "ID"
+    assert record["recorded_by"] == "Mo Derator" and record["source"] == "Regional meeting, Jakarta"
+
+
+def test_downloads_name_their_charset_once(client, make_round, make_user, charter_version):
+    round_ = scene(make_round, make_user, charter_version)
+    assert client.get(f"/exports/rounds/{round_.id}/contributions.csv").content_type == "text/csv; charset=utf-8"
+    markdown = client.get(f"/exports/versions/{charter_version.id}/charter.en.md")
+    assert markdown.content_type == "text/markdown; charset=utf-8"

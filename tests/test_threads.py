@@ -9,9 +9,10 @@ from consult.amendments import services as amendments
 from consult.comments import services as comments
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentRevision, AmendmentStatus, Comment, Region, RoundState, Stance, Support,
+    Amendment, AmendmentKind, AmendmentRevision, AmendmentStatus, Comment, Region, Role, RoundState, Stance, Support,
     Visibility,
 )
+from consult.moderation import services as moderation
 from tests.conftest import count_rows
 
 
@@ -338,6 +339,56 @@ def test_table_of_contents_counts_per_round(client, make_user, article, open_rou
     db.session.commit()
     page = client.get(f"/charter/versions/{article.version_id}/?round={open_round.id}").get_data(as_text=True)
     assert "1 amendment · 2 comments" in page
+
+
+def _reply_to_a_reply(reply: Comment, body: str) -> Comment:
+    """A reply to a reply as older data and the seed loader hold it: written without the service."""
+    comment = Comment(round=reply.round, article=reply.article, parent=reply, author=reply.author, locale="en",
+                      body=body, body_html=f"<p>{body}</p>")
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def test_every_count_of_an_articles_thread_says_what_the_article_page_shows(client, make_user, article, open_round):
+    """The table of contents, the round tab and the discussion heading count the same comments, and
+    every one of them is on the page: visible ones, replies at any depth; not hidden or deleted
+    ones, nor those on amendments (counted on each amendment)."""
+    author, moderator = make_user(), make_user(role=Role.moderator, organisation=None)
+    deletion, _ = amendments.propose(author, open_round, article, amendments.Proposal(AmendmentKind.delete, "en", "", "", "x"))
+    amendments.propose(author, open_round, article, amendments.Proposal(AmendmentKind.add, "en", "New", "1. New.", "y"))
+    first, _ = comments.post(author, open_round, article, body="First comment", locale="en")
+    reply, _ = comments.post(author, open_round, article, body="A reply", locale="en", parent=first)
+    _reply_to_a_reply(reply, "A reply to the reply")
+    hidden, _ = comments.post(author, open_round, article, body="Hidden comment", locale="en")
+    moderation.hide(moderator, hidden, "Insult")
+    deleted, _ = comments.post(author, open_round, article, body="Deleted comment", locale="en")
+    comments.delete(deleted)
+    comments.post(author, open_round, article, body="On the amendment", locale="en", amendment=deletion)
+    db.session.commit()
+
+    contents = client.get(f"/charter/versions/{article.version_id}/?round={open_round.id}").get_data(as_text=True)
+    page = client.get(f"/charter/articles/{article.id}?round={open_round.id}").get_data(as_text=True)
+    assert "2 amendments · 3 comments" in contents
+    assert "2 amendments · 3 comments" in page  # the round's tab
+    assert "Discussion (3 comments)" in page
+    for body in ("First comment", "A reply", "A reply to the reply"):
+        assert body in page
+    assert "Hidden comment" not in page and "Deleted comment" not in page
+
+
+def test_a_reply_to_a_reply_goes_under_the_first_comment_of_its_thread(client, make_user, article, open_round):
+    author = make_user()
+    first, _ = comments.post(author, open_round, article, body="First", locale="en")
+    reply, _ = comments.post(author, open_round, article, body="Reply", locale="en", parent=first)
+    deeper = _reply_to_a_reply(reply, "Deeper")
+    answer, _ = comments.post(author, open_round, article, body="Answer to the deeper one", locale="en", parent=deeper)
+    db.session.commit()
+    assert answer.parent_id == first.id
+    shown = comments.discussion(open_round, article, None)
+    assert [c.body for c in shown.replies[first.id]] == ["Reply", "Deeper", "Answer to the deeper one"]
+    assert shown.count == 4 and shown.total == 1
+    assert client.get(f"/comments/{deeper.id}").headers["Location"].endswith(f"#comment-{deeper.id}")
 
 
 def test_my_contributions(client, login, make_user, article, open_round):

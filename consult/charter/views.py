@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -24,16 +26,17 @@ def _main_version_or_404():
 @public
 def home():
     charter = services.main_charter()
-    version = charter and services.current_version(charter)
-    rounds = services.rounds_of_version(version) if version else []
-    return render_template("charter/home.html", charter=charter, version=version, rounds=rounds)
+    return render_template("charter/home.html", charter=charter, home=charter and services.home(charter))
 
 
 @bp.route("/charter/")
 @public
 def contents():
     charter, version = _main_version_or_404()
-    return redirect(url_for(".version_contents", version_id=version.id, **request.args))
+    # The reader's query goes along as it came: as url_for() arguments, `version_id` would clash
+    # and `_external` would build the address from the Host header.
+    target = url_for(".version_contents", version_id=version.id)
+    return redirect(f"{target}?{urlencode(list(request.args.items(multi=True)))}" if request.args else target)
 
 
 @bp.route("/charter/versions/<int:version_id>/")
@@ -123,4 +126,6 @@ def compare():
     lineage = request.args.get("article")
     if lineage:
         pairs = [p for p in pairs if (p[0] or p[1]).lineage_id == lineage]
-    return render_template("charter/compare.html", old=old, new=new, pairs=pairs, single=bool(lineage))
+    changes_only = request.args.get("changes") == "only"  # unchanged paragraphs collapsed
+    return render_template("charter/compare.html", old=old, new=new, pairs=pairs, single=bool(lineage),
+                           changes_only=changes_only)

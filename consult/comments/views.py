@@ -5,7 +5,8 @@ from flask_login import current_user
 from consult.amendments import services as amendment_services
 from consult.charter import services as charter_services
 from consult.comments import bp, forms, services
-from consult.extensions import db
+from consult.contributions import RoundClosed
+from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
 from consult.models import Comment, Round, Stance
 from consult.permissions import Action, authorize, check, checked
@@ -43,7 +44,7 @@ def create():
 
         return render_article(article, round_id=round_.id, comment_form=form, preview_html=preview_html, status=status)
 
-    decision = check(Action.comment, round_)
+    decision = check(Action.comment, parent or amendment or round_)  # what the comment goes under
     if not decision:
         flash(str(decision.reason), "error")
         return again(403)
@@ -52,10 +53,19 @@ def create():
     if form.preview.data:
         return again(200, preview_html=render_markdown(form.body.data))
     try:
+        spend_contribution("comments", current_user)
         comment, created = services.post(
             current_user, round_, article, body=form.body.data, locale=form.locale.data, amendment=amendment,
             parent=parent, stance=Stance(form.stance.data) if form.stance.data else None, token=form.token.data,
         )
+    except ContributionLimitReached as reached:
+        # The form comes back as sent, so the text is there to send again: what a person expects.
+        flash(_("You have sent many comments in a short time. Yours is not published yet; it is kept here. "
+                "Please send it again in %(wait)s.", wait=reached.wait()), "error")
+        return reached.respond(again(429))
+    except RoundClosed:
+        flash(str(check(Action.comment, round_).reason), "error")  # the round closed meanwhile
+        return again(403)
     except services.CommentError:
         abort(400)
     if created:

@@ -25,7 +25,8 @@ def _download(make) -> Response:
         export = make()
     except services.ExportError as error:
         abort(400, description=str(error))
-    return Response(export.content, mimetype=export.mimetype, headers=_attachment(export.filename))
+    # The content type is sent as written: as a `mimetype`, Flask would add a second charset.
+    return Response(export.content, content_type=export.mimetype, headers=_attachment(export.filename))
 
 
 def _documents_limit() -> str:
@@ -93,8 +94,17 @@ def round_contributions(round_id: int, fmt: str):
     authorize(Action.export_version, round_.version)
     if fmt not in contributions.RENDERERS:
         abort(404)
-    render, mimetype = contributions.RENDERERS[fmt]
-    return Response(stream_with_context(render(contributions.rows(round_))), mimetype=mimetype,
+    render, content_type = contributions.RENDERERS[fmt]
+    app = current_app._get_current_object()
+
+    def body():
+        # The body is sent after the request has ended and closed its database session: the rows
+        # are read in an app context (so a session) of their own, from the round's id alone.
+        # stream_with_context keeps the request, so SQLite reads it without taking the write lock.
+        with app.app_context():
+            yield from render(contributions.rows(round_id))
+
+    return Response(stream_with_context(body()), content_type=content_type,
                     headers=_attachment(f"{round_.slug}-contributions.{fmt}"))
 
 
