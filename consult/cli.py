@@ -277,6 +277,7 @@ def report_export(round_id: int | None, version_ref: str | None, fmt: str, lang:
 def _export_contributions(rounds: list, fmt: str, output: str) -> None:
     """Streamed to the file, a row at a time, with a progress bar over every contribution."""
     from consult.documents import contributions
+    from consult.exports.contributions import rows
     from consult.models import Amendment, Comment, Visibility
 
     ids = [r.id for r in rounds]
@@ -290,7 +291,7 @@ def _export_contributions(rounds: list, fmt: str, output: str) -> None:
             open(output, "w", encoding="utf-8", newline="") as out:
         def counted():
             for round_id in ids:
-                for record in contributions.rows(round_id):
+                for record in rows(round_id):
                     bar.update(1)
                     yield record
         for chunk in render(counted()):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from consult.accounts import services as accounts
 from consult.charter import services as charter_services
+from consult.comments.services import thread_root
 from consult.documents.markdown_import import import_markdown
 from consult.extensions import db
 from consult.models import (
@@ -261,7 +262,7 @@ class _Loader:
                     round=round_,
                     article=amendment.article if amendment else self.article(round_, spec["article"]),
                     amendment=amendment,
-                    parent=self.comments_by_key.get(spec.get("parent", "")),
+                    parent=self._reply_parent(spec),
                     author=author,
                     organisation=author.organisation,
                     locale=spec["locale"],
@@ -276,3 +277,9 @@ class _Loader:
                 db.session.flush()
                 self.created["comments"] += 1
             self.comments_by_key[spec["key"]] = comment
+
+    def _reply_parent(self, spec: dict) -> Comment | None:
+        """Replies are kept one level deep, under the first comment of their thread, as the form keeps them."""
+        parent = self.comments_by_key.get(spec.get("parent", ""))
+        return thread_root(parent) if parent is not None else None
+

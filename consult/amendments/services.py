@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from consult.contributions import create_once
+from consult.comments.services import comment_counts
+from consult.contributions import create_once, lock_open_round
 from consult.extensions import db
 from consult.models import (
     Amendment,
@@ -45,6 +46,7 @@ def propose(author: User, round_: Round, article: Article, proposal: Proposal, *
     base = article.text(proposal.locale)
     if proposal.kind is AmendmentKind.modify and base and (proposal.title, proposal.body) == (base.title, base.body):
         raise AmendmentError("unchanged")
+    rationale_html = render_markdown(proposal.rationale)  # before the lock: it is held only while writing
 
     def build() -> Amendment:
         keeps_base = proposal.kind is not AmendmentKind.add and base is not None
@@ -58,13 +60,14 @@ def propose(author: User, round_: Round, article: Article, proposal: Proposal, *
             title="" if proposal.kind is AmendmentKind.delete else proposal.title.strip(),
             body="" if proposal.kind is AmendmentKind.delete else proposal.body.strip(),
             rationale=proposal.rationale.strip(),
-            rationale_html=render_markdown(proposal.rationale),
+            rationale_html=rationale_html,
             author=author,
             organisation=author.organisation,
             recorded_by=recorded_by,
             recorded_source=recorded_source,
         )
 
+    lock_open_round(round_)
     return create_once(Amendment, token, build)
 
 
@@ -101,6 +104,7 @@ def history(amendment: Amendment) -> list[AmendmentRevision]:
 def support(user: User, amendment: Amendment) -> bool:
     """Add the person's support once. Concurrent clicks never double or lose it: the insert
     does nothing on conflict with the (amendment, user) unique constraint."""
+    lock_open_round(amendment.round)
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     statement = insert(Support).values(
         amendment_id=amendment.id, user_id=user.id, organisation_id=user.organisation_id, created_at=utcnow()
@@ -109,6 +113,7 @@ def support(user: User, amendment: Amendment) -> bool:
 
 
 def withdraw_support(user: User, amendment: Amendment) -> bool:
+    lock_open_round(amendment.round)
     result = db.session.execute(sa.delete(Support).where(Support.amendment_id == amendment.id, Support.user_id == user.id))
     return result.rowcount == 1
 
@@ -237,12 +242,7 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
 def _comment_counts(amendment_ids: list[int]) -> dict[int, int]:
     if not amendment_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(Comment.amendment_id, sa.func.count())
-        .where(Comment.amendment_id.in_(amendment_ids), Comment.visibility == Visibility.visible)
-        .group_by(Comment.amendment_id)
-    )
-    return dict(rows.all())
+    return comment_counts(Comment.amendment_id, Comment.amendment_id.in_(amendment_ids))
 
 
 def amendment_with_context(amendment_id: int) -> Amendment | None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from consult.charter import services as charter_services
 from consult.documents import contributions
+from consult.exports.contributions import rows
 from consult.exports import bp, services
 from consult.extensions import db, limiter
 from consult.i18n import LANGUAGE_NAMES, current_locale
@@ -102,7 +103,7 @@ def round_contributions(round_id: int, fmt: str):
         # are read in an app context (so a session) of their own, from the round's id alone.
         # stream_with_context keeps the request, so SQLite reads it without taking the write lock.
         with app.app_context():
-            yield from render(contributions.rows(round_id))
+            yield from render(rows(round_id))
 
     return Response(stream_with_context(body()), content_type=content_type,
                     headers=_attachment(f"{round_.slug}-contributions.{fmt}"))

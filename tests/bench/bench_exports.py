@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from consult import create_app  # noqa: E402
 from consult.charter import services as charter  # noqa: E402
 from consult.documents import contributions  # noqa: E402
+from consult.exports.contributions import rows  # noqa: E402
 from consult.documents.model import DocArticle, DocSection, Document  # noqa: E402
 from consult.exports import services as exports  # noqa: E402
 from consult.extensions import db  # noqa: E402
@@ -106,7 +107,7 @@ def export_contributions(round_id: int, fmt: str):
     def work():
         render, _mimetype = contributions.RENDERERS[fmt]
         written = 0
-        for chunk in render(contributions.rows(db.session.get(Round, round_id))):
+        for chunk in render(rows(round_id)):
             written += len(chunk)  # as a streamed response would send it
         return written
     return work
