@@ -235,7 +235,9 @@ def test_recording_on_behalf_of_an_organisation(client, people, scene, make_orga
     recorded = db.session.scalar(sa.select(Amendment).where(Amendment.recorded_by_id.is_not(None)))
     assert recorded.organisation_id == city.id and recorded.recorded_source.startswith("Asia-Pacific")
     page = client.get(f"/amendments/{recorded.id}").get_data(as_text=True)
-    assert "Gwangju Metropolitan City" in page and "Recorded by" in page
+    assert "<strong>Gwangju Metropolitan City</strong>" in page
+    assert f"Asia-Pacific regional meeting, 14 October 2026, recorded by {people['moderator'].name}" in page
+    assert f"<strong>{people['moderator'].name}</strong>" not in page
     assert db.session.scalar(sa.select(AuditEvent)).action == "record_amendment"
 
 

@@ -365,6 +365,8 @@ def test_every_count_of_an_articles_thread_says_what_the_article_page_shows(clie
     deleted, _ = comments.post(author, open_round, article, body="Deleted comment", locale="en")
     comments.delete(deleted)
     comments.post(author, open_round, article, body="On the amendment", locale="en", amendment=deletion)
+    spam, _ = amendments.propose(author, open_round, article, amendments.Proposal(AmendmentKind.add, "en", "Spam", "Spam.", "z"))
+    moderation.hide(moderator, spam, "Advertising")
     db.session.commit()
 
     contents = client.get(f"/charter/versions/{article.version_id}/?round={open_round.id}").get_data(as_text=True)
@@ -372,6 +374,7 @@ def test_every_count_of_an_articles_thread_says_what_the_article_page_shows(clie
     assert "2 amendments · 3 comments" in contents
     assert "2 amendments · 3 comments" in page  # the round's tab
     assert "Discussion (3 comments)" in page
+    assert ">2 amendments</h2>" in page  # the hidden one is a placeholder, not an amendment
     for body in ("First comment", "A reply", "A reply to the reply"):
         assert body in page
     assert "Hidden comment" not in page and "Deleted comment" not in page

@@ -193,7 +193,8 @@ class AmendmentFilters:
 @dataclass
 class AmendmentPage:
     items: list[Amendment]
-    total: int
+    total: int  # placeholders of hidden amendments included: what the pages divide
+    visible: int  # amendments a reader finds, as every other count says
     page: int
     pages: int
     supports: dict[int, SupportSummary] = field(default_factory=dict)
@@ -222,7 +223,9 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
         if filters.kind_of_organisation:
             organisation = organisation.where(Organisation.kind == filters.kind_of_organisation)
         where.append(Amendment.organisation_id.in_(organisation))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*where))
+    total, visible = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))))
+        .select_from(Amendment).where(*where)).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(filters.page, 1), pages)
     order = (_support_count().desc(), Amendment.id.desc()) if filters.sort == "supported" else (Amendment.id.desc(),)
@@ -232,7 +235,7 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
     ))
     ids = [a.id for a in items]
     return AmendmentPage(
-        items=items, total=total, page=page, pages=pages,
+        items=items, total=total, visible=visible, page=page, pages=pages,
         supports=support_summaries(ids),
         supported=supported_by(viewer, ids),
         comment_counts=_comment_counts(ids),

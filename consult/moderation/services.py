@@ -1,12 +1,15 @@
 """Moderation acts: reports, hiding and restoring, answering amendments, recording in-person
 contributions. Each writes its audit event in the same transaction; none deletes anything."""
 
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from consult.amendments.services import AmendmentFilters
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Article, Comment, Notice, Report, User, Visibility, utcnow,
+    Amendment, AmendmentStatus, Article, Comment, Notice, Organisation, Report, Round, User, Visibility, utcnow,
 )
 from consult.moderation import audit
 from consult.text.markdown import render_markdown
@@ -76,28 +79,41 @@ def _resolve_reports(moderator: User, target) -> None:
 
 
 def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text: str,
-           duplicate_of: Amendment | None = None) -> None:
-    """The public answer to an amendment. A rejection needs a reason; a duplicate names the original."""
+           duplicate_of: Amendment | int | None = None) -> None:
+    """The public answer to an amendment. A rejection needs a reason; a duplicate names the original
+    (the amendment, or its number as a moderator typed it)."""
     if status not in ANSWERS:
         raise ModerationError("bad_status")
     if status is AmendmentStatus.rejected and not text.strip():
         raise ModerationError("rejection_needs_reason")
-    if status is AmendmentStatus.duplicate:
-        if duplicate_of is None or duplicate_of.id == amendment.id or duplicate_of.round_id != amendment.round_id:
-            raise ModerationError("duplicate_needs_original")
+    original = _original(amendment, duplicate_of) if status is AmendmentStatus.duplicate else None
     previous = amendment.status
     amendment.status = status
     amendment.answer = text.strip()
     amendment.answer_html = render_markdown(text)
     amendment.answered_at = utcnow()
     amendment.answered_by_id = moderator.id
-    amendment.duplicate_of_id = duplicate_of.id if status is AmendmentStatus.duplicate else None
+    amendment.duplicate_of_id = original.id if original else None
     audit.record(moderator, "answer", amendment, status=status, previous=previous, answer=text.strip(),
                  duplicate_of=amendment.duplicate_of_id)
     if amendment.author_id != moderator.id:
         db.session.add(Notice(user_id=amendment.author_id, kind="amendment_answered",
                               payload={"amendment_id": amendment.id, "status": status.value}))
     db.session.flush()
+
+
+def _original(amendment: Amendment, duplicate_of: Amendment | int | None) -> Amendment:
+    """What a duplicate duplicates: another amendment of the same article in the same round."""
+    if duplicate_of is None:
+        raise ModerationError("duplicate_needs_original")
+    original = db.session.get(Amendment, duplicate_of) if isinstance(duplicate_of, int) else duplicate_of
+    if original is None:
+        raise ModerationError("duplicate_unknown")
+    if original.id == amendment.id:
+        raise ModerationError("duplicate_of_itself")
+    if (original.round_id, original.article_id) != (amendment.round_id, amendment.article_id):
+        raise ModerationError("duplicate_elsewhere")
+    return original
 
 
 def notices_for(user: User, unread_only: bool = False) -> list[Notice]:
@@ -117,28 +133,67 @@ def mark_notices_read(user: User) -> None:
     db.session.execute(sa.update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None)).values(read_at=utcnow()))
 
 
-def triage(round_, *, status: str = "", locale: str = "", region: str = "", kind_of_organisation: str = "") -> list:
-    """Every amendment of a round in the article order, filtered: what the moderators answer."""
-    from consult.models import Organisation
+TRIAGE_PAGE_SIZE = 20
 
-    query = (
-        sa.select(Amendment).join(Article, Article.id == Amendment.article_id).where(Amendment.round_id == round_.id)
-        .order_by(Article.position, Amendment.id)
+
+@dataclass
+class TriagePage:
+    items: list[Amendment]
+    total: int
+    page: int
+    pages: int
+    # How many amendments each article shown has under the filters, on every page together.
+    per_article: dict[int, int] = field(default_factory=dict)
+
+
+def _triage_conditions(round_: Round, filters: AmendmentFilters) -> list:
+    conditions = [Amendment.round_id == round_.id]
+    if filters.status:
+        conditions.append(Amendment.status == filters.status)
+    if filters.locale:
+        conditions.append(Amendment.locale == filters.locale)
+    if filters.region or filters.kind_of_organisation:
+        organisations = sa.select(Organisation.id)
+        if filters.region:
+            organisations = organisations.where(Organisation.region == filters.region)
+        if filters.kind_of_organisation:
+            organisations = organisations.where(Organisation.kind == filters.kind_of_organisation)
+        conditions.append(Amendment.organisation_id.in_(organisations))
+    return conditions
+
+
+def triage(round_: Round, filters: AmendmentFilters, page: int = 1) -> TriagePage:
+    """One page of a round's amendments in the article order, filtered: what the moderators
+    answer. Paginated so the page costs the same whatever the size of the round."""
+    conditions = _triage_conditions(round_, filters)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*conditions))
+    pages = max(1, -(-total // TRIAGE_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    items = list(db.session.scalars(
+        sa.select(Amendment).join(Article, Article.id == Amendment.article_id).where(*conditions)
+        .order_by(Article.position, Amendment.id).limit(TRIAGE_PAGE_SIZE).offset((page - 1) * TRIAGE_PAGE_SIZE)
         .options(joinedload(Amendment.author), joinedload(Amendment.organisation),
                  joinedload(Amendment.article).selectinload(Article.texts), joinedload(Amendment.recorded_by))
-    )
-    if status:
-        query = query.where(Amendment.status == status)
-    if locale:
-        query = query.where(Amendment.locale == locale)
-    if region or kind_of_organisation:
-        organisations = sa.select(Organisation.id)
-        if region:
-            organisations = organisations.where(Organisation.region == region)
-        if kind_of_organisation:
-            organisations = organisations.where(Organisation.kind == kind_of_organisation)
-        query = query.where(Amendment.organisation_id.in_(organisations))
-    return list(db.session.scalars(query))
+    ))
+    per_article = dict(db.session.execute(
+        sa.select(Amendment.article_id, sa.func.count()).where(
+            *conditions, Amendment.article_id.in_(list({a.article_id for a in items})))
+        .group_by(Amendment.article_id)).all()) if items else {}
+    return TriagePage(items=items, total=total, page=page, pages=pages, per_article=per_article)
+
+
+def triage_page_of(amendment: Amendment, filters: AmendmentFilters) -> int | None:
+    """The triage page that shows this amendment under these filters; None if they leave it out."""
+    conditions = _triage_conditions(amendment.round, filters)
+    if not db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(
+            *conditions, Amendment.id == amendment.id)):
+        return None
+    position = amendment.article.position
+    before = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Amendment).join(Article, Article.id == Amendment.article_id)
+        .where(*conditions, sa.or_(Article.position < position,
+                                   sa.and_(Article.position == position, Amendment.id < amendment.id))))
+    return before // TRIAGE_PAGE_SIZE + 1
 
 
 def record_contribution(moderator: User, round_, article, organisation, *, kind: str, locale: str, body: str,

@@ -6,7 +6,7 @@ from consult.accounts.forms import options
 from consult.amendments import services as amendment_services
 from consult.charter import services as charter_services
 from consult.contributions import new_submission_token
-from consult.extensions import db
+from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
 from consult.models import Amendment, Comment, Organisation, Round, User
 from consult.moderation import bp, forms, services
@@ -16,12 +16,14 @@ from consult.rounds import services as round_services
 ERRORS = {
     "reason_required": lambda: _("Please give a reason."),
     "rejection_needs_reason": lambda: _("A rejection needs a reason in the public answer."),
-    "duplicate_needs_original": lambda: _("Choose the amendment this one duplicates."),
+    "duplicate_needs_original": lambda: _("Give the number of the amendment this one duplicates."),
+    "duplicate_unknown": lambda: _("There is no amendment with this number."),
+    "duplicate_of_itself": lambda: _("An amendment cannot duplicate itself: give the number of the original."),
+    "duplicate_elsewhere": lambda: _("This is not an amendment of the same article in this round."),
     "bad_status": lambda: _("Choose an answer."),
     "not_visible": lambda: _("Only a visible contribution can be hidden."),
     "not_hidden": lambda: _("Only a contribution hidden by a moderator can be restored."),
 }
-TRIAGE_FILTERS = ("status", "language", "region", "kind")
 TARGETS = {"amendments": Amendment, "comments": Comment}
 
 
@@ -56,6 +58,12 @@ def report(kind: str, target_id: int):
     authorize(Action.report, target)
     form = forms.ReportForm()
     if form.validate_on_submit():
+        try:
+            spend_contribution("reports", current_user)
+        except ContributionLimitReached as reached:
+            flash(_("You have sent many reports in a short time. Yours is not sent yet; it is kept here. "
+                    "Please send it again in %(wait)s.", wait=reached.wait()), "error")
+            return reached.respond(render_template("moderation/report.html", form=form, target=target, kind=kind))
         services.report(current_user, target, form.reason.data)
         flash(_("Thank you. The moderators will look at it."), "success")
         return redirect(_back(target))
@@ -115,33 +123,43 @@ def triage(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     authorize(Action.answer_amendment)
     filters = amendment_services.AmendmentFilters.from_args(request.args)
-    amendments = services.triage(round_, status=filters.status, locale=filters.locale, region=filters.region,
-                                 kind_of_organisation=filters.kind_of_organisation)
-    ids = [a.id for a in amendments]
+    page = filters.page
+    # "Answer it" on an amendment's page asks for the triage page that holds it.
+    wanted_id = request.args.get("amendment", type=int)
+    wanted = db.session.get(Amendment, wanted_id) if wanted_id else None
+    if wanted is not None and wanted.round_id == round_.id:
+        page = services.triage_page_of(wanted, filters) or page
+    return _triage_page(round_, filters, page)
+
+
+def _triage_page(round_: Round, filters, page: int, refused: tuple[Amendment, forms.AnswerForm] | None = None,
+                 status: int = 200):
+    """A page of the triage; a refused answer form is shown as it was sent, with its errors."""
+    result = services.triage(round_, filters, page)
+    answer_forms = {a.id: _answer_form(a) for a in result.items}
+    if refused:
+        amendment, form = refused
+        answer_forms[amendment.id] = form
     groups: dict[int, list[Amendment]] = {}
-    for amendment in amendments:
+    for amendment in result.items:
         groups.setdefault(amendment.article_id, []).append(amendment)
     return render_template(
-        "moderation/triage.html", round=round_, groups=groups, filters=filters,
-        supports=amendment_services.support_summaries(ids), forms=_answer_forms(amendments, groups),
-        state=round_services.state(round_),
-    )
+        "moderation/triage.html", round=round_, result=result, groups=groups, filters=filters,
+        query=_triage_query(filters), supports=amendment_services.support_summaries([a.id for a in result.items]),
+        forms=answer_forms, state=round_services.state(round_),
+    ), status
 
 
-def _answer_forms(amendments, groups) -> dict[int, forms.AnswerForm]:
-    made = {}
-    for amendment in amendments:
-        form = forms.AnswerForm(formdata=None, prefix=f"a{amendment.id}", status=amendment.status.value,
-                                answer=amendment.answer, duplicate_of=amendment.duplicate_of_id or 0)
-        _duplicate_choices(form, amendment, groups.get(amendment.article_id, []))
-        made[amendment.id] = form
-    return made
+def _answer_form(amendment: Amendment) -> forms.AnswerForm:
+    return forms.AnswerForm(formdata=None, prefix=f"a{amendment.id}", status=amendment.status.value,
+                            answer=amendment.answer, duplicate_of=amendment.duplicate_of_id)
 
 
-def _duplicate_choices(form, amendment, siblings) -> None:
-    form.duplicate_of.choices = options(
-        [(0, _("Not a duplicate"))] + [(other.id, _("Amendment %(id)s", id=other.id)) for other in siblings if other.id != amendment.id]
-    )
+def _triage_query(filters) -> dict[str, str]:
+    """The filters as the triage's query string, kept in its page links and after an answer."""
+    values = {"status": filters.status, "language": filters.locale, "region": filters.region,
+              "kind": filters.kind_of_organisation}
+    return {key: value for key, value in values.items() if value}
 
 
 @bp.route("/amendments/<int:amendment_id>/answer", methods=["POST"])
@@ -150,22 +168,24 @@ def answer(amendment_id: int):
     amendment = amendment_services.amendment_with_context(amendment_id) or abort(404)
     authorize(Action.answer_amendment, amendment)
     form = forms.AnswerForm(prefix=f"a{amendment.id}")
-    kept = {key: request.args[key] for key in TRIAGE_FILTERS if request.args.get(key)}
-    back = url_for(".triage", round_id=amendment.round_id, **kept) + f"#amendment-{amendment.id}"
-    if not form.validate_on_submit():
-        flash(_("Choose an answer."), "error")
-        return redirect(back)
-    duplicate_of = db.session.get(Amendment, form.duplicate_of.data) if form.duplicate_of.data else None
-    try:
-        services.answer(current_user, amendment, form.status_value(), form.answer.data or "", duplicate_of)
-    except services.ModerationError as error:
-        # Nothing is saved; the moderator's text comes back in the message so it is not lost.
-        flash(ERRORS[error.code](), "error")
-        if form.answer.data:
-            flash(_("Your answer was: %(text)s", text=form.answer.data), "info")
-        return redirect(back)
-    flash(_("Amendment %(id)s: %(status)s.", id=amendment.id, status=amendment.status.label), "success")
-    return redirect(back)
+    filters = amendment_services.AmendmentFilters.from_args(request.args)
+    if form.validate_on_submit():
+        try:
+            services.answer(current_user, amendment, form.status_value(), form.answer.data or "", form.duplicate_of.data)
+        except services.ModerationError as error:
+            form.refused(error.code, ERRORS[error.code]())
+        else:
+            flash(_("Amendment %(id)s: %(status)s.", id=amendment.id, status=amendment.status.label), "success")
+            page = {"page": filters.page} if filters.page > 1 else {}
+            return redirect(url_for(".triage", round_id=amendment.round_id, **_triage_query(filters), **page)
+                            + f"#amendment-{amendment.id}")
+    # Nothing is saved. The page that holds this amendment comes back with its form as it was sent,
+    # the error beside the field: nothing typed is lost. Were the filters to leave it out now, they go.
+    page = services.triage_page_of(amendment, filters)
+    if page is None:
+        filters = amendment_services.AmendmentFilters()
+        page = services.triage_page_of(amendment, filters)
+    return _triage_page(amendment.round, filters, page, refused=(amendment, form), status=400)
 
 
 @bp.route("/rounds/<int:round_id>/record", methods=["GET", "POST"])

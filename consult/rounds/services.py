@@ -73,6 +73,9 @@ def close_early(actor: User, round_: Round, reason: str, now: datetime | None = 
     """Close now, keeping the announced dates and every contribution."""
     if not reason.strip():
         raise RoundError("reason_required")
+    # Exclusive: waits for the contributions being written (each holds the round shared) and makes
+    # later ones wait, then see the round closed (contributions.lock_open_round).
+    db.session.refresh(round_, with_for_update=True)
     now = now or utcnow()
     round_.closed_early_at = now
     audit.record(actor, "close_round", round_, reason=reason.strip(), announced_close=round_.closes_at)
@@ -151,10 +154,11 @@ def account(rounds: Round | list[Round]) -> Account:
     visible_amendment = sa.and_(Amendment.round_id.in_(round_ids), Amendment.visibility == Visibility.visible)
     visible_comment = sa.and_(Comment.round_id.in_(round_ids), Comment.visibility == Visibility.visible)
 
-    # Who took part: authors of amendments and comments, and supporters.
+    # Who took part: authors of amendments and comments, and supporters. A contribution a moderator
+    # recorded at a meeting brings in its organisation, never the moderator who typed it in.
     contributors = sa.union(
-        sa.select(Amendment.author_id.label("user_id"), Amendment.organisation_id.label("org_id")).where(visible_amendment),
-        sa.select(Comment.author_id, Comment.organisation_id).where(visible_comment),
+        sa.select(_person(Amendment).label("user_id"), Amendment.organisation_id.label("org_id")).where(visible_amendment),
+        sa.select(_person(Comment), Comment.organisation_id).where(visible_comment),
         sa.select(Support.user_id, Support.organisation_id).join(Amendment, Amendment.id == Support.amendment_id)
         .where(Amendment.round_id.in_(round_ids)),
     ).subquery()
@@ -163,16 +167,23 @@ def account(rounds: Round | list[Round]) -> Account:
         .select_from(contributors).outerjoin(Organisation, Organisation.id == contributors.c.org_id)
     ).all()
     people: dict[int, tuple] = {}
-    organisations: dict[int, object] = {}
+    organisations: dict[int, tuple] = {}
+    heard_through_people: set[int] = set()
     for user_id, org_id, region, kind in rows:
-        people.setdefault(user_id, (region, kind))
+        if user_id is not None:
+            people.setdefault(user_id, (region, kind))
+            heard_through_people.add(org_id)
         if org_id:
-            organisations[org_id] = region
-    result.participants, result.organisations = len(people), len(organisations)
-    for region, kind in people.values():
+            organisations[org_id] = (region, kind)
+    # An organisation heard only at a meeting is one participant; one whose people took part
+    # themselves is counted through them already.
+    participants = list(people.values()) + [
+        region_and_kind for org_id, region_and_kind in organisations.items() if org_id not in heard_through_people]
+    result.participants, result.organisations = len(participants), len(organisations)
+    for region, kind in participants:
         result.participants_by_region[region.value if region else INDIVIDUALS] += 1
         result.participants_by_kind[kind.value if kind else INDIVIDUALS] += 1
-    for region in organisations.values():
+    for region, _kind in organisations.values():
         result.organisations_by_region[region.value] += 1
 
     for model, where in ((Amendment, visible_amendment), (Comment, visible_comment)):
@@ -192,7 +203,8 @@ def account(rounds: Round | list[Round]) -> Account:
 
     amendments = db.session.scalars(
         sa.select(Amendment).where(visible_amendment).order_by(Amendment.id)
-        .options(joinedload(Amendment.organisation), joinedload(Amendment.author), joinedload(Amendment.article))
+        .options(joinedload(Amendment.organisation), joinedload(Amendment.author), joinedload(Amendment.article),
+                 joinedload(Amendment.recorded_by))
     ).all()
     by_article: dict[int, list[Amendment]] = {}
     for amendment in amendments:
@@ -203,6 +215,12 @@ def account(rounds: Round | list[Round]) -> Account:
     ).all() if by_article else []
     result.articles = [(article, by_article[article.id]) for article in articles]
     return result
+
+
+def _person(model):
+    """Who wrote a contribution: its author, unless the author is the moderator who recorded it for
+    an organisation (then nobody in person: the organisation took part)."""
+    return sa.case((model.recorded_by_id == model.author_id, sa.null()), else_=model.author_id)
 
 
 def support_counts(amendments: list[Amendment]) -> dict[int, int]:

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from consult.models import utcnow
+import sqlalchemy as sa
+
+from consult.extensions import db
+from consult.models import Amendment, AmendmentKind, Round, User, utcnow
 from tests.browser.conftest import screenshot
 from tests.browser.test_threads import log_in, log_out, open_article
 
@@ -106,7 +109,7 @@ def test_moderator_answers_three_amendments_one_as_duplicate_and_the_account_sho
     page.goto("/moderation/rounds/1/triage")
     second = page.locator(f"#amendment-{second_id}")
     second.get_by_label("Duplicate", exact=True).check()
-    second.get_by_label("Duplicate of").select_option(first_id)
+    second.get_by_label("Duplicate of amendment number").fill(first_id)
     second.get_by_label("Public answer").fill("Same proposal as the earlier one.")
     second.get_by_role("button", name="Save the answer").click()
     expect(page.get_by_role("status")).to_contain_text(f"Amendment {second_id}: Duplicate")
@@ -116,7 +119,7 @@ def test_moderator_answers_three_amendments_one_as_duplicate_and_the_account_sho
     third_id = third.get_attribute("id").split("-")[1]
     third.get_by_label("Rejected", exact=True).check()
     third.get_by_role("button", name="Save the answer").click()
-    expect(page.get_by_role("alert")).to_contain_text("A rejection needs a reason")
+    expect(page.locator(f"#amendment-{third_id} .error")).to_contain_text("A rejection needs a reason")
     third = page.locator(f"#amendment-{third_id}")
     third.get_by_label("Rejected", exact=True).check()
     third.get_by_label("Public answer").fill("Outside what a charter of local governments can promise.")
@@ -133,3 +136,61 @@ def test_moderator_answers_three_amendments_one_as_duplicate_and_the_account_sho
     for locale in ("en", "fr", "es"):
         page.goto(f"/rounds/1?lang={locale}")
         screenshot(page, f"account-{locale}-1280")
+
+
+def add_amendments(live_server, round_slug: str, n: int) -> None:
+    """Enough amendments on the round's first amended article for a triage of several pages."""
+    with live_server.app_context():
+        round_ = db.session.scalar(sa.select(Round).where(Round.slug == round_slug))
+        sample = db.session.scalar(sa.select(Amendment).where(Amendment.round_id == round_.id).order_by(Amendment.id))
+        author = db.session.get(User, sample.author_id)
+        db.session.add_all(Amendment(
+            round=round_, article_id=sample.article_id, kind=AmendmentKind.modify, locale="en",
+            base_title=sample.base_title, base_text=sample.base_text, title=sample.base_title,
+            body=f"{sample.base_text} Proposal {i}.", rationale=f"Reason {i}", rationale_html=f"<p>Reason {i}</p>",
+            author=author, organisation_id=author.organisation_id) for i in range(n))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_refused_answer_on_page_2_stays_beside_its_form_with_what_was_typed(page, live_server):
+    add_amendments(live_server, "global-online-consultation", 25)
+    log_in(page, "moderator@demo.test")
+    page.goto("/moderation/rounds/1/triage?status=submitted")
+    page.get_by_role("navigation", name="Pages").first.get_by_role("link", name="2", exact=True).click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    card = page.locator("article.amendment").nth(3)
+    card_id = card.get_attribute("id")
+    number = card_id.split("-")[1]
+
+    card.get_by_label("Rejected", exact=True).check()
+    card.get_by_role("button", name="Save the answer").click()
+    card = page.locator(f"#{card_id}")
+    expect(card.locator(".error")).to_have_text("A rejection needs a reason in the public answer.")
+    expect(card.get_by_label("Rejected", exact=True)).to_be_checked()
+    expect(card.get_by_label("Public answer")).to_be_focused()
+    expect(card.get_by_label("Public answer")).to_be_in_viewport()
+    expect(page.locator(".error")).to_have_count(1)
+    expect(page.get_by_text("page 2 of 2")).to_be_visible()
+
+    # the reason typed, but "duplicate" of itself chosen by mistake: refused, and the reason is kept
+    reason = "Outside what a charter of local governments can promise.\nSee the answer to the first one."
+    card.get_by_label("Public answer").fill(reason)
+    card.get_by_label("Duplicate", exact=True).check()
+    card.get_by_label("Duplicate of amendment number").fill(number)
+    card.get_by_role("button", name="Save the answer").click()
+    card = page.locator(f"#{card_id}")
+    expect(card.locator(".error")).to_contain_text("cannot duplicate itself")
+    expect(card.get_by_label("Duplicate of amendment number")).to_be_focused()
+    expect(card.get_by_label("Public answer")).to_have_value(reason)
+    screenshot(page, "triage-refused-answer-en-1280")
+
+    card.get_by_label("Rejected", exact=True).check()
+    card.get_by_label("Duplicate of amendment number").fill("")
+    card.get_by_role("button", name="Save the answer").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Amendment {number}: Rejected")
+    expect(page).to_have_url(re.compile(r"page=2.*status=submitted|status=submitted.*page=2"))
+    with live_server.app_context():
+        saved = db.session.get(Amendment, int(number))
+        assert saved.status.value == "rejected" and saved.answer == reason  # the CRLF a browser sends is not stored
+        db.session.remove()
