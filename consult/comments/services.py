@@ -91,7 +91,7 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
     count = comment_counts(Comment.round_id, *in_discussion).get(round_.id, 0)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    options = (joinedload(Comment.author), joinedload(Comment.organisation))
+    options = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.recorded_by))
     comments = list(db.session.scalars(
         sa.select(Comment).where(*first_level).order_by(Comment.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         .options(*options)

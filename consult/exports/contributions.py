@@ -42,10 +42,9 @@ def _contributions(model: type[Amendment] | type[Comment], round_id: int, *colum
     A contribution a moderator entered for an organisation (from an in-person meeting) is the
     organisation's: its author is the organisation, the moderator is named only as who recorded it."""
     author, recorder = aliased(User), aliased(User)
-    entered_for_organisation = sa.and_(model.recorded_by_id == model.author_id, model.organisation_id.is_not(None))
     return (
         sa.select(model.id, model.article_id, model.locale, model.created_at, model.recorded_source,
-                  sa.case((entered_for_organisation, Organisation.name), else_=author.name).label("author"),
+                  sa.case((model.on_behalf_of_organisation, Organisation.name), else_=author.name).label("author"),
                   author.country.label("author_country"), Organisation.name.label("organisation"),
                   Organisation.kind.label("organisation_kind"), Organisation.country.label("organisation_country"),
                   Organisation.region, recorder.name.label("recorded_by"), *columns)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from consult.models.accounts import Organisation, User
@@ -49,7 +50,24 @@ class ModeratedMixin:
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-class Amendment(ModeratedMixin, TimestampMixin, Base):
+class AttributedMixin:
+    """Whose a contribution is. One a moderator recorded for an organisation (at an in-person
+    meeting) is the organisation's: the moderator, its author in the data, only typed it in. Where
+    a record names the person who spoke, that person is its author as for any contribution."""
+
+    @hybrid_property
+    def on_behalf_of_organisation(self) -> bool:
+        return (self.recorded_by_id is not None and self.recorded_by_id == self.author_id
+                and self.organisation_id is not None)
+
+    @on_behalf_of_organisation.inplace.expression
+    @classmethod
+    def _on_behalf_of_organisation_expression(cls):
+        return sa.and_(cls.recorded_by_id.is_not(None), cls.recorded_by_id == cls.author_id,
+                       cls.organisation_id.is_not(None))
+
+
+class Amendment(AttributedMixin, ModeratedMixin, TimestampMixin, Base):
     __tablename__ = "amendments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,7 +146,7 @@ class Support(Base):
     __table_args__ = (sa.UniqueConstraint("amendment_id", "user_id"),)
 
 
-class Comment(ModeratedMixin, TimestampMixin, Base):
+class Comment(AttributedMixin, ModeratedMixin, TimestampMixin, Base):
     __tablename__ = "comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

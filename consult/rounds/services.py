@@ -218,9 +218,9 @@ def account(rounds: Round | list[Round]) -> Account:
 
 
 def _person(model):
-    """Who wrote a contribution: its author, unless the author is the moderator who recorded it for
-    an organisation (then nobody in person: the organisation took part)."""
-    return sa.case((model.recorded_by_id == model.author_id, sa.null()), else_=model.author_id)
+    """Who wrote a contribution: its author, unless it is an organisation's that a moderator
+    recorded (then nobody in person: the organisation took part)."""
+    return sa.case((model.on_behalf_of_organisation, sa.null()), else_=model.author_id)
 
 
 def support_counts(amendments: list[Amendment]) -> dict[int, int]:
