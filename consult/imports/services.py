@@ -106,8 +106,8 @@ class Preview:
             if (earlier := self.continues.get(place)) is None:
                 continue
             if earlier.id in seen:
-                return _("“%(earlier)s” is chosen for both “%(first)s” and “%(second)s”; one article can "
-                         "continue it, make the other a new article.",
+                return _("“%(earlier)s” is chosen for both “%(first)s” and “%(second)s”, but only one article "
+                         "can continue it: make the other a new article.",
                          earlier=_heading(earlier, self.source.locale), first=seen[earlier.id].heading(word),
                          second=article.heading(word))
             seen[earlier.id] = article
