@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consult import database  # noqa: F401  (registers the engine settings)
 from consult.config import load_config
@@ -13,6 +14,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     instance_path = instance_path or os.environ.get("CONSULT_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, test_config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # The client's address (rate limits) from X-Forwarded-For, trusting only the configured proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
     from consult import web
     from consult.i18n import select_locale

@@ -3,6 +3,7 @@
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,15 +23,27 @@ class Defaults:
     SESSION_COOKIE_SECURE = False  # set True behind HTTPS (CONSULT_SESSION_COOKIE_SECURE=true)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=365)  # a login's row lasts as long (accounts.services)
+    # REMEMBER_COOKIE_SECURE follows SESSION_COOKIE_SECURE unless set itself (load_config)
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: a slow reader loses nothing
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's; tests use a cheap method to stay fast
-    RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_AUTH = "10 per minute;50 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"  # per process: several processes need Redis or Memcached
+    RATELIMIT_AUTH = "10 per minute;50 per hour"  # per address: failed logins, registrations
+    RATELIMIT_LOGIN_ACCOUNT = "10 per minute;50 per hour"  # failed logins per account, from any address
+    RATELIMIT_HEADERS_ENABLED = True  # a refusal says when to try again (Retry-After)
     RATELIMIT_DOCUMENTS = "20 per minute"  # Word and PDF files cost the server seconds to build
+    # Contributions per account (consult.extensions.spend_contribution): a person typing never meets them.
+    RATELIMIT_COMMENTS = "10 per minute;100 per day"
+    RATELIMIT_AMENDMENTS = "5 per minute;30 per day"
+    RATELIMIT_SUPPORTS = "30 per minute;300 per day"
+    RATELIMIT_REPORTS = "5 per minute;20 per day"
     RATELIMIT_ENABLED = True
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # the draft import allows more, for its own requests
+    # Behind a reverse proxy: how many proxies put the client's address in X-Forwarded-For.
+    # 0 believes no such header (anyone could write it), so every visitor is the proxy's address.
+    PROXY_FIX_X_FOR = 0
 
 
 def _coerce(value: str):
@@ -57,9 +70,21 @@ def load_config(app, test_config: dict | None = None) -> None:
     if not uri:
         uri = "sqlite:///" + str(Path(app.instance_path) / "consult.sqlite")
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
 
     if not app.config.get("SECRET_KEY"):
+        if not uri.startswith("sqlite:"):
+            # A key generated into instance/ belongs to one machine; a shared database means
+            # app servers that may be on several, each of which would generate its own.
+            raise RuntimeError(MISSING_SECRET_KEY)
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+MISSING_SECRET_KEY = (
+    "SECRET_KEY is not set. With a database other than SQLite the platform will not make one up: "
+    "every app server must sign sessions with the same key. Set CONSULT_SECRET_KEY (for example to the "
+    "output of: python -c 'import secrets; print(secrets.token_hex(32))') or SECRET_KEY in instance/config.py."
+)
 
 
 def normalise_database_url(uri: str) -> str:
@@ -75,6 +100,15 @@ def _instance_secret_key(instance: Path) -> str:
     instance.mkdir(parents=True, exist_ok=True)
     key_file = instance / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        # Written aside, then linked into place: of several workers starting at once, the first
+        # link wins and all of them read that key.
+        draft = instance / f"secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()

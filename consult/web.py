@@ -1,12 +1,14 @@
 """What every request shares: one commit per request, deny by default, errors, template helpers."""
 
 from flask import Flask, Request, render_template, request
+from flask_login import current_user
 from flask_babel import format_number, gettext, lazy_gettext as _l, ngettext
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from consult import i18n, permissions
+from consult.accounts import services as accounts
 from consult.charter import labels
 from consult.extensions import db, login_manager
 from consult.amendments.services import SupportSummary
@@ -30,7 +32,7 @@ ERROR_MESSAGES = {
 SECURITY_HEADERS = {
     # No third-party requests, no inline scripts: everything the pages need is served from here.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "script-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -49,8 +51,10 @@ class NormalisingRequest(Request):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_token: str) -> User | None:
+    # The session and the remember cookie name a login, not a user: once it has ended (logout,
+    # "log out everywhere", a new password), copies of either log no one in.
+    return accounts.resume_session(session_token)
 
 
 def init_app(app: Flask) -> None:
@@ -70,6 +74,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def finish(response):
+        # Asked before the commit: loading the person afterwards would open a new transaction.
+        private = request.endpoint != "static" and current_user.is_authenticated
         # One commit per request; anything refused or failed changes nothing.
         if response.status_code < 400:
             db.session.commit()
@@ -77,6 +83,8 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
+        if private:  # a shared cache must never hand one person's page (or a draft's export) to another
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.teardown_request
@@ -134,8 +142,6 @@ def init_app(app: Flask) -> None:
 
 
 def _unread_notices() -> int:
-    from flask_login import current_user
-
     from consult.moderation.services import unread_notice_count
 
     return unread_notice_count(current_user) if current_user.is_authenticated else 0

@@ -30,6 +30,7 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path, monkeyp
 
 def test_database_url_selects_postgresql_through_psycopg3(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.internal/consult")
+    monkeypatch.setenv("CONSULT_SECRET_KEY", "shared by every app server")
     app = create_app(instance_path=str(tmp_path))
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.internal/consult"
 
@@ -51,3 +52,40 @@ def test_session_cookie_is_httponly_and_samesite(client, make_user, login):
     response = client.post("/account/login", data={"email": user.email, "password": "a long enough password"})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_shared_database_without_a_secret_key_refuses_to_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.internal/consult")
+    monkeypatch.delenv("CONSULT_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set.*CONSULT_SECRET_KEY"):
+        create_app(instance_path=str(tmp_path))
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_the_demo_needs_no_configuration(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("CONSULT_SECRET_KEY", raising=False)
+    app = create_app(instance_path=str(tmp_path))
+    assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_the_remember_cookie_is_secure_exactly_when_the_session_cookie_is(tmp_path, monkeypatch, secure):
+    monkeypatch.setenv("CONSULT_SESSION_COOKIE_SECURE", "true" if secure else "false")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert create_app(instance_path=str(tmp_path)).config["REMEMBER_COOKIE_SECURE"] is secure
+
+
+def test_the_remember_cookie_is_sent_secure_behind_https(app, make_user, tmp_path):
+    from consult.extensions import db
+    from tests.conftest import PASSWORD, base_config
+
+    config = {**base_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path), "SESSION_COOKIE_SECURE": True}
+    secure = create_app(config, instance_path=app.instance_path)
+    user = make_user()
+    response = secure.test_client().post("/account/login", data={"email": user.email, "password": PASSWORD,
+                                                                 "remember": "y"})
+    with secure.app_context():
+        db.engine.dispose()
+    cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert "; Secure" in cookies["remember_token"] and "; Secure" in cookies["session"]

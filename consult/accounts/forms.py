@@ -83,5 +83,13 @@ class SettingsForm(Form):
     locale = SelectField(_l("Preferred language"), choices=_language_choices)
 
 
+class PasswordForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), MinimumPasswordLength()])
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
+    )
+
+
 class LanguageForm(Form):
     next = HiddenField()

@@ -1,18 +1,27 @@
-"""Registration and authentication rules."""
+"""Registration, authentication and the logins (sessions) that can be ended."""
+
+import functools
+import hashlib
+import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.extensions import db
-from consult.models import Organisation, OrganisationKind, Region, Role, User
-
-# Checked against when the e-mail is unknown, so both answers take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+from consult.models import LoginSession, Organisation, OrganisationKind, Region, Role, User, utcnow
 
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the e-mail is unknown, so both answers take the same time."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -26,7 +35,7 @@ def find_user(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -60,12 +69,13 @@ def register(
     role: Role = Role.participant,
 ) -> User | None:
     """Create the account; None when the address is taken (the caller answers the same way)."""
+    password_hash = hash_password(password)  # even for a taken address: the answer takes as long
     if find_user(email) is not None:
         return None
     user = User(
         email=normalise_email(email),
         name=" ".join(name.split()),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         locale=locale,
         organisation=organisation,
         country=(country or (organisation.country if organisation else None) or None),
@@ -82,3 +92,74 @@ def set_preferences(user: User, *, name: str | None = None, locale: str | None =
     if locale is not None:
         user.locale = locale
     db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """False when `current_password` is wrong. Otherwise every login of the person ends (a
+    password is changed because it may be known to someone else) and this device gets a new one,
+    remembered if the old one was."""
+    if not check_password_hash(user.password_hash, current_password):
+        return False
+    remember = is_remembered(user)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+    start_session(user, remember=remember)
+    return True
+
+
+# --- logins -------------------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    # The token is 256 random bits: a fast hash is enough, and lets a login be found by its hash.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lifetime(remember: bool) -> timedelta:
+    """As long as the cookie that carries the login: the remember cookie, or the signed session."""
+    if not remember:
+        return current_app.permanent_session_lifetime
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+
+
+def start_session(user: User, *, remember: bool) -> None:
+    """A new login for `user` on this device; `user.get_id()` now names it for Flask-Login."""
+    now = utcnow()
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user=user, secret_hash=_digest(token), remember=remember, created_at=now,
+                                expires_at=now + _lifetime(remember)))
+    db.session.flush()
+    user.session_token = token
+
+
+def _login(token: str | None) -> LoginSession | None:
+    if not token:
+        return None
+    return db.session.scalar(sa.select(LoginSession).options(joinedload(LoginSession.user))
+                             .where(LoginSession.secret_hash == _digest(token), LoginSession.expires_at > utcnow()))
+
+
+def resume_session(token: str) -> User | None:
+    """The person whose login `token` names, while it lasts; None once it has ended."""
+    login = _login(token)
+    if login is None or not login.user.active:
+        return None
+    login.user.session_token = token
+    return login.user
+
+
+def is_remembered(user: User) -> bool:
+    login = _login(user.session_token)
+    return login is not None and login.remember
+
+
+def end_session(token: str | None) -> None:
+    """End the one login `token` names (logging out one device); the person's others go on."""
+    if token:
+        db.session.execute(sa.delete(LoginSession).where(LoginSession.secret_hash == _digest(token)))
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))

@@ -25,8 +25,28 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def _account_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def _attempted_account() -> str:
+    """Whoever tries an account, from however many addresses, shares one count."""
+    return "account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _this_device_login() -> str | None:
+    """The login this request's cookies name: Flask-Login keeps get_id() in the session."""
+    return session.get("_user_id")
+
+
+def _refused(response) -> bool:
+    # Only refusals count: a person who gets in uses up nothing of the limit.
+    return response.status_code == 400
+
+
 @bp.route("/account/login", methods=["GET", "POST"])
-@limiter.limit(_auth_limit, methods=["POST"])
+@limiter.limit(_auth_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(_account_limit, methods=["POST"], deduct_when=_refused, key_func=_attempted_account)
 @public
 def login():
     form = forms.LoginForm(next=request.args.get("next", ""))
@@ -35,6 +55,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            services.end_session(_this_device_login())  # the one it had until now, if any
+            services.start_session(user, remember=form.remember.data)
             login_user(user, remember=form.remember.data)
             session.pop("lang", None)  # the saved preference takes over
             flash(_("Welcome, %(name)s.", name=user.name), "success")
@@ -94,9 +116,22 @@ def _organisation_from(form: forms.RegistrationForm) -> Organisation | None:
 def logout():
     if ConfirmForm().validate_on_submit():
         session["lang"] = current_user.locale or session.get("lang")  # keep their language after
+        services.end_session(_this_device_login())  # so a copy of its cookies stops working too
         logout_user()
         flash(_("You have logged out."), "info")
     return redirect(url_for("charter.home"))
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@requires(Action.manage_own_account)
+def logout_everywhere():
+    if ConfirmForm().validate_on_submit():
+        session["lang"] = current_user.locale or session.get("lang")
+        services.end_all_sessions(current_user)
+        logout_user()
+        flash(_("You have logged out on every device."), "info")
+        return redirect(url_for(".login"))
+    return redirect(url_for(".settings"))
 
 
 @bp.route("/account/settings", methods=["GET", "POST"])
@@ -108,7 +143,30 @@ def settings():
         session.pop("lang", None)
         flash(_("Your settings have been saved."), "success")
         return redirect(url_for(".settings"))
-    return render_template("accounts/settings.html", form=form), 400 if request.method == "POST" else 200
+    return _settings_page(form=form, status=400 if request.method == "POST" else 200)
+
+
+@bp.route("/account/password", methods=["POST"])
+@limiter.limit(_auth_limit, methods=["POST"], deduct_when=_refused)
+@requires(Action.manage_own_account)
+def change_password():
+    form = forms.PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if services.change_password(user, form.current_password.data, form.password.data):
+            login_user(user, remember=services.is_remembered(user))  # this device's new login
+            flash(_("Your password has been changed, and your other devices have been logged out."), "success")
+            return redirect(url_for(".settings"))
+        form.current_password.errors.append(_("The current password is not right."))
+    return _settings_page(password_form=form, status=400)
+
+
+def _settings_page(form: forms.SettingsForm | None = None, password_form: forms.PasswordForm | None = None,
+                   status: int = 200):
+    """The settings page holds two forms; the one not sent is shown as new, whatever the other sent."""
+    form = form or forms.SettingsForm(formdata=None, obj=current_user)
+    password_form = password_form or forms.PasswordForm(formdata=None)
+    return render_template("accounts/settings.html", form=form, password_form=password_form), status
 
 
 @bp.route("/language/<lang>", methods=["POST"])

@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic and the services need them registered)."""
 
-from consult.models.accounts import Organisation, OrganisationKind, Region, Role, User
+from consult.models.accounts import LoginSession, Organisation, OrganisationKind, Region, Role, User
 from consult.models.base import Base, utcnow
 from consult.models.charter import Article, ArticleText, Charter, Incorporation, Section, TextStatus, Version, VersionState
 from consult.models.contributions import (
@@ -18,7 +18,7 @@ from consult.models.rounds import Round, RoundState
 
 __all__ = [
     "Amendment", "AmendmentKind", "AmendmentRevision", "AmendmentStatus", "Article", "ArticleText",
-    "AuditEvent", "Base", "Charter", "Comment", "Incorporation", "Notice", "Organisation",
+    "AuditEvent", "Base", "Charter", "Comment", "Incorporation", "LoginSession", "Notice", "Organisation",
     "OrganisationKind", "Region", "Report", "Role", "Round", "RoundState", "Section", "Stance",
     "Support", "TextStatus", "User", "Version", "VersionState", "Visibility", "utcnow",
 ]

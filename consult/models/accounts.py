@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.models.base import Base, LabelledEnum, TimestampMixin, enum_column
+from consult.models.base import Base, LabelledEnum, TimestampMixin, enum_column, utcnow
 
 
 class Region(LabelledEnum):
@@ -81,6 +81,16 @@ class User(UserMixin, TimestampMixin, Base):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
+    # The secret of the login this request belongs to, set when it starts or resumes
+    # (consult.accounts.services). Flask-Login keeps get_id() in the session and in the remember
+    # cookie, so deleting the login's row ends both, wherever they were copied to.
+    session_token = None
+
+    def get_id(self) -> str:
+        if self.session_token is None:
+            raise RuntimeError("start a login (accounts.services.start_session) before login_user()")
+        return self.session_token
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
@@ -91,3 +101,18 @@ class User(UserMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email!r}>"
+
+
+class LoginSession(Base):
+    """One login on one device. Only a hash of its secret is stored: the table itself logs no one in."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256, hex
+    remember: Mapped[bool] = mapped_column(default=False)  # "keep me logged in" was ticked
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()

@@ -48,3 +48,32 @@ def test_a_mistake_in_the_form_keeps_what_was_typed(page):
     expect(page.get_by_label("Your name")).to_have_value("Kwame Mensah")
     expect(page.get_by_label("E-mail address")).to_have_value("kwame@accra.example")
     expect(page.get_by_text("Use at least 10 characters.")).to_be_visible()
+
+
+def test_logging_out_ends_the_login_in_a_browser_that_copied_its_cookies(browser, live_server):
+    """Someone copies the cookies of a "keep me logged in" login; the owner's logout ends their copy too."""
+    contexts = [browser.new_context(base_url=live_server.test_url, locale="en-GB") for _ in range(2)]
+    owner, copy = (context.new_page() for context in contexts)
+    owner.goto("/account/login")
+    owner.get_by_label("E-mail address").fill("participant@demo.test")
+    owner.get_by_label("Password").fill("consult-demo")
+    owner.get_by_label("Keep me logged in on this device").check()
+    owner.locator("form[action='/account/login'] button[type=submit]").click()
+    expect(owner.get_by_role("status")).to_contain_text("Welcome")
+
+    cookies = contexts[0].cookies()
+    assert {c["name"] for c in cookies} >= {"session", "remember_token"}
+    contexts[1].add_cookies(cookies)
+    copy.goto("/account/settings")
+    expect(copy.get_by_role("heading", name="My account")).to_be_visible()
+
+    owner.get_by_role("button", name="Log out", exact=True).click()
+    expect(owner.get_by_role("link", name="Log in")).to_be_visible()
+    copy.goto("/account/settings")
+    expect(copy.get_by_role("heading", name="Log in")).to_be_visible()
+    contexts[1].clear_cookies(name="session")  # the remember cookie alone no longer logs in either
+    copy.goto("/account/settings")
+    expect(copy.get_by_role("heading", name="Log in")).to_be_visible()
+    screenshot(copy, "copied-cookies-after-logout")
+    for context in contexts:
+        context.close()
