@@ -1,4 +1,4 @@
-"""Flask commands: demo, seed, translate, charter import/export/redline, report export."""
+"""Flask commands: demo, seed, translate, charter import/export/redline, report export, backup, restore."""
 
 import json
 import sys
@@ -23,6 +23,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(charter)
     app.cli.add_command(report)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _seeds_dir() -> Path:
@@ -297,3 +299,46 @@ def _export_contributions(rounds: list, fmt: str, output: str) -> None:
         for chunk in render(counted()):
             out.write(chunk)
     click.echo(f"Wrote {total} contributions to {output}")
+
+
+@click.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(out: Path) -> None:
+    """Copy the database to OUT while the platform runs: SQLite's online backup, checked (see the README)."""
+    from consult import backup
+
+    database = backup.sqlite_file(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is None:
+        click.echo(backup.POSTGRES_RECIPE, err=True)
+        sys.exit(1)
+    try:
+        backup.backup(database, out)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up {database} to {out}; the copy passes SQLite's integrity check.")
+
+
+@click.command("restore")
+@click.argument("backup_file", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Replace the database by the backup IN, once IN passes SQLite's integrity check."""
+    from consult import backup
+
+    database = backup.sqlite_file(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if database is None:
+        click.echo(backup.POSTGRES_RECIPE, err=True)
+        sys.exit(1)
+    try:
+        backup.check(backup_file)
+        if not yes:
+            click.confirm(f"Replace everything in {database} by {backup_file}? What was written since is lost.",
+                          abort=True)
+        backup.restore(backup_file, database)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    db.engine.dispose()  # this process's connections read the restored file afresh
+    click.echo(f"Restored {database} from {backup_file}. Run `flask --app wsgi db upgrade` if the backup is older "
+               "than the code.")

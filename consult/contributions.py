@@ -1,4 +1,5 @@
-"""What amendments and comments share: idempotent creation and race-safe unique inserts."""
+"""What amendments, comments and supports share: idempotent creation, race-safe unique inserts,
+and the round's state read under its lock."""
 
 import secrets
 from collections.abc import Callable
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
+from consult.models import Round, RoundState
 
 T = TypeVar("T")
 
@@ -36,3 +38,17 @@ def create_once(model: type[T], token: str | None, build: Callable[[], T]) -> tu
             raise
         return existing, False
     return record, True
+
+
+class RoundClosed(Exception):
+    """The round closed (or is not yet open) by the time the contribution was written: nothing is saved."""
+
+
+def lock_open_round(round_: Round) -> None:
+    """Call first in every write of a contribution: wait for a close under way, then read the round's
+    state afresh. The lock is shared among contributions and held to the commit; closing takes it
+    exclusively (rounds.services.close_early), so once a close has answered nothing more is saved.
+    On SQLite, the write lock (consult.database) does the same."""
+    db.session.refresh(round_, with_for_update={"read": True})
+    if round_.phase() is not RoundState.open:
+        raise RoundClosed()

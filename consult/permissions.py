@@ -78,6 +78,8 @@ _MODERATOR_ACTIONS = {
     Action.moderate, Action.answer_amendment, Action.close_round, Action.extend_round,
     Action.record_on_behalf, Action.consolidate, Action.view_audit_log,
 }
+# Decisions on a contribution (hiding, answering, incorporating): never by its author or their organisation.
+_JUDGEMENTS = {Action.moderate, Action.answer_amendment, Action.consolidate}
 _SECRETARIAT_ACTIONS = {Action.manage_rounds, Action.manage_versions, Action.manage_users, Action.export_all}
 _ROUND_FEATURE = {
     Action.propose_amendment: ("allows_amendments", _l("This round does not take amendments.")),
@@ -119,7 +121,13 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
     if action in _MODERATOR_ACTIONS:
         if not is_moderator(user):
             return Decision(False, _NOT_ALLOWED)
+        if action in _JUDGEMENTS and isinstance(obj, Amendment | Comment) and _own_or_organisations(user, obj):
+            return Decision(False, _l("This is your contribution or your organisation's: "
+                                      "another moderator decides on it."))
         return _moderator_round_rule(action, obj, now)
+
+    if action in _ROUND_FEATURE and _hidden(obj):
+        return Decision(False, _l("A moderator hid this contribution; it can no longer be supported or replied to."))
 
     if action is Action.support_amendment and isinstance(obj, Amendment):
         if obj.author_id == user.id:
@@ -135,6 +143,18 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
     if action is Action.report:
         return ALLOW
     return Decision(False, _NOT_ALLOWED)
+
+
+def _own_or_organisations(user: User, contribution: Amendment | Comment) -> bool:
+    return contribution.author_id == user.id or (
+        user.organisation_id is not None and contribution.organisation_id == user.organisation_id)
+
+
+def _hidden(obj) -> bool:
+    """Hidden by a moderator, or under something that is: a reply would be shown beneath it."""
+    if isinstance(obj, Comment):
+        return obj.visibility is Visibility.hidden or _hidden(obj.parent or obj.amendment)
+    return isinstance(obj, Amendment) and obj.visibility is Visibility.hidden
 
 
 def _round_of(obj) -> Round:

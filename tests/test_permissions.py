@@ -138,3 +138,154 @@ def test_drafts_are_hidden_from_the_public(people, charter_version):
     assert decide(people["moderator"], Action.view_version, charter_version)
     charter_version.state = VersionState.published
     assert decide(people["visitor"], Action.view_version, charter_version)
+
+
+# --- decisions on one's own contribution, and hidden targets, through the real requests ------
+
+
+def _client_of(app, user):
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": user.email, "password": "a long enough password"})
+    assert response.status_code == 302
+    return client
+
+
+def _snapshot(*items) -> list:
+    """What a refused act must leave as it was: the contributions' decisions and the audit log."""
+    from consult.models import AuditEvent
+    from tests.conftest import count_rows
+
+    db.session.expire_all()
+    return [(i.visibility, i.hidden_reason, getattr(i, "status", None), getattr(i, "answer", None)) for i in items] + [
+        count_rows(AuditEvent)]
+
+
+JUDGES = ["author", "colleague", "other"]  # a moderator who wrote it, one of the author's organisation, anyone else
+JUDGEMENTS = ["answer", "hide-amendment", "hide-comment", "restore-comment"]
+
+
+@pytest.fixture
+def judged(make_user, make_organisation, make_round):
+    """An amendment and a comment by a moderator of an organisation, a colleague of that organisation,
+    a third moderator."""
+    from consult.amendments import services as amendments
+    from consult.comments import services as comments
+
+    organisation = make_organisation()
+    author = make_user(role=Role.moderator, organisation=organisation)
+    round_ = make_round(RoundState.open)
+    article = round_.version.sections[2].articles[0]
+    amendment, _ = amendments.propose(author, round_, article, amendments.Proposal(
+        AmendmentKind.modify, "en", "t", article.text("en").body + " More.", "why"))
+    comment, _ = comments.post(author, round_, article, body="Mine", locale="en")
+    db.session.commit()
+    return {"round": round_, "amendment": amendment, "comment": comment, "author": author,
+            "colleague": make_user(role=Role.moderator, organisation=organisation),
+            "other": make_user(role=Role.moderator, organisation=None)}
+
+
+@pytest.mark.parametrize("judge", JUDGES)
+@pytest.mark.parametrize("act", JUDGEMENTS)
+@pytest.mark.parametrize("state", [RoundState.open, RoundState.closed], ids=lambda s: s.value)
+def test_nobody_decides_on_their_own_or_their_organisations_contribution(app, judged, state, act, judge):
+    from consult.moderation import services as moderation
+    from tests.conftest import put_round_in_state
+
+    amendment, comment = judged["amendment"], judged["comment"]
+    if act == "restore-comment":
+        moderation.hide(judged["other"], comment, "Off topic")
+        db.session.commit()
+    put_round_in_state(judged["round"], state)
+    url, data = {
+        "answer": (f"/moderation/amendments/{amendment.id}/answer",
+                   {f"a{amendment.id}-status": "accepted", f"a{amendment.id}-answer": "Good."}),
+        "hide-amendment": (f"/moderation/amendments/{amendment.id}/hide", {"reason": "Spam"}),
+        "hide-comment": (f"/moderation/comments/{comment.id}/hide", {"reason": "Spam"}),
+        "restore-comment": (f"/moderation/comments/{comment.id}/restore", {"reason": "Fine after all"}),
+    }[act]
+    before = _snapshot(amendment, comment)
+    response = _client_of(app, judged[judge]).post(url, data=data)
+    if judge == "other":
+        assert response.status_code == 302 and _snapshot(amendment, comment) != before
+    else:
+        assert response.status_code == 403 and _snapshot(amendment, comment) == before
+        assert b"another moderator decides" in response.data
+
+
+def test_the_decision_is_refused_in_permissions_and_the_buttons_follow(judged):
+    for judge, allowed in (("author", False), ("colleague", False), ("other", True)):
+        for action in (Action.answer_amendment, Action.moderate, Action.consolidate):
+            for target in (judged["amendment"], judged["comment"]):
+                assert bool(decide(judged[judge], action, target)) is allowed, (judge, action, target)
+        assert decide(judged[judge], Action.moderate)  # the queue itself stays open to every moderator
+
+
+@pytest.mark.parametrize("judge", JUDGES)
+def test_nobody_incorporates_their_own_amendment(app, make_user, moderator, consulted, judge):
+    from consult.models import Organisation
+    from tests.conftest import start, twin
+
+    author_organisation = db.session.get(Organisation, consulted["first"].organisation_id)
+    judges = {"author": consulted["first"].author,
+              "colleague": make_user(role=Role.moderator, organisation=author_organisation),
+              "other": make_user(role=Role.moderator, organisation=None)}
+    if judge == "author":
+        judges["author"].role = Role.moderator
+    db.session.commit()
+    new = start(moderator, consulted)
+    db.session.commit()
+    article, amendment = twin(new, consulted["article"]), consulted["first"]
+    text = article.text("en")
+    response = _client_of(app, judges[judge]).post(
+        f"/consolidation/articles/{article.id}/incorporate/{amendment.id}",
+        data={"title": text.title, "body": amendment.body, "revision": text.revision})
+    db.session.expire_all()
+    assert (response.status_code, amendment.incorporated_in_id is not None) == (
+        (302, True) if judge == "other" else (403, False))
+
+
+HIDDEN_TARGETS = ["support-hidden-amendment", "comment-on-hidden-amendment", "reply-to-hidden-comment",
+                  "reply-under-hidden-comment", "reply-to-comment-on-hidden-amendment"]
+
+
+@pytest.mark.parametrize("person", ["participant", "moderator"])
+@pytest.mark.parametrize("act", HIDDEN_TARGETS)
+def test_hidden_contributions_cannot_be_acted_on_by_number(app, make_user, make_round, person, act):
+    from consult.amendments import services as amendments
+    from consult.comments import services as comments
+    from consult.moderation import services as moderation
+    from consult.models import Support
+    from tests.conftest import count_rows
+
+    round_ = make_round(RoundState.open)
+    article = round_.version.sections[2].articles[0]
+    author, hider = make_user(), make_user(role=Role.moderator, organisation=None)
+    amendment, _ = amendments.propose(author, round_, article, amendments.Proposal(
+        AmendmentKind.delete, "en", "", "", "why"))
+    on_article, _ = comments.post(author, round_, article, body="Visible first", locale="en")
+    reply, _ = comments.post(author, round_, article, body="A reply", locale="en", parent=on_article)
+    on_amendment, _ = comments.post(author, round_, article, body="On the amendment", locale="en", amendment=amendment)
+    hidden = amendment if "amendment" in act else on_article
+    moderation.hide(hider, hidden, "Insult")
+    db.session.commit()
+    actor = make_user() if person == "participant" else make_user(role=Role.moderator, organisation=None)
+    client = _client_of(app, actor)
+    base = {"round_id": round_.id, "article_id": article.id, "locale": "en", "body": "Kept text", "token": "t",
+            "submit": "1"}
+    url, data = {
+        "support-hidden-amendment": (f"/amendments/{amendment.id}/support", {}),
+        "comment-on-hidden-amendment": ("/comments", {**base, "amendment_id": amendment.id}),
+        "reply-to-hidden-comment": ("/comments", {**base, "parent_id": on_article.id}),
+        "reply-under-hidden-comment": ("/comments", {**base, "parent_id": reply.id}),
+        "reply-to-comment-on-hidden-amendment": ("/comments", {**base, "amendment_id": amendment.id,
+                                                               "parent_id": on_amendment.id}),
+    }[act]
+    before = (count_rows(Support), count_rows(Comment))
+    response = client.post(url, data=data)
+    assert response.status_code == 403
+    assert (count_rows(Support), count_rows(Comment)) == before
+    assert not decide(actor, Action.support_amendment if act.startswith("support") else Action.comment,
+                      amendment if "amendment" in act and "reply" not in act else on_amendment if "amendment" in act
+                      else reply if "under" in act else on_article)
+    if url == "/comments" and act != "reply-under-hidden-comment":  # no page offers a form there: text is not kept
+        assert "Kept text" in response.get_data(as_text=True)

@@ -6,8 +6,8 @@ from consult.amendments import bp, forms, services
 from consult.charter import services as charter_services
 from consult.comments import services as comment_services
 from consult.comments.forms import CommentForm
-from consult.contributions import new_submission_token
-from consult.extensions import db
+from consult.contributions import RoundClosed, new_submission_token
+from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
 from consult.i18n import current_locale
 from consult.models import Amendment, AmendmentKind, Round, Visibility
@@ -58,7 +58,15 @@ def propose(article_id: int):
     proposal = services.Proposal(kind=kind, locale=form.locale.data, title=form.title.data or "",
                                  body=form.body.data or "", rationale=form.rationale.data)
     try:
+        spend_contribution("amendments", current_user)
         amendment, created = services.propose(current_user, round_, article, proposal, token=form.token.data)
+    except ContributionLimitReached as reached:
+        refusal = _("You have proposed many amendments in a short time. Yours is not submitted yet; it is kept "
+                    "here. Please send it again in %(wait)s.", wait=reached.wait())
+        return reached.respond(_form_page(form, article, round_, kind, refusal=refusal, status=429))
+    except RoundClosed:  # the round closed meanwhile
+        return _form_page(form, article, round_, kind, refusal=check(Action.propose_amendment, round_).reason,
+                          status=403)
     except services.AmendmentError:
         form.body.errors.append(_("Your text is the same as the article's: change something, or explain in a comment."))
         return _form_page(form, article, round_, kind, status=400)
@@ -150,12 +158,20 @@ def support(amendment_id: int):
     amendment = services.amendment_with_context(amendment_id) or abort(404)
     authorize(Action.support_amendment, amendment)
     if ConfirmForm().validate_on_submit():
-        if request.form.get("undo"):
-            services.withdraw_support(current_user, amendment)
-            flash(_("Your support has been withdrawn."), "info")
-        else:
-            services.support(current_user, amendment)
-            flash(_("You support this amendment."), "success")
+        try:
+            spend_contribution("supports", current_user)
+            if request.form.get("undo"):
+                services.withdraw_support(current_user, amendment)
+                flash(_("Your support has been withdrawn."), "info")
+            else:
+                services.support(current_user, amendment)
+                flash(_("You support this amendment."), "success")
+        except ContributionLimitReached as reached:
+            flash(_("You have supported or withdrawn support many times in a short time. Please try again in "
+                    "%(wait)s.", wait=reached.wait()), "error")
+            return reached.respond(render_amendment(amendment))
+        except RoundClosed:
+            authorize(Action.support_amendment, amendment)  # the round closed meanwhile: refused, with the reason
     return redirect(_back_to(amendment))
 
 
@@ -207,7 +223,15 @@ def repropose(amendment_id: int):
     authorize(Action.propose_amendment, round_)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    amendment, _text = services.repropose(current_user, old, round_, article)
+    try:
+        spend_contribution("amendments", current_user)
+        amendment, _text = services.repropose(current_user, old, round_, article)
+    except ContributionLimitReached as reached:
+        flash(_("You have proposed many amendments in a short time. Please try again in %(wait)s.",
+                wait=reached.wait()), "error")
+        return reached.respond(render_amendment(old))
+    except RoundClosed:
+        authorize(Action.propose_amendment, round_)  # the round closed meanwhile: refused, with the reason
     if amendment is None:
         flash(_("Your change no longer fits the current text as it stands: adjust it below."), "info")
         return redirect(url_for(".propose", article_id=article.id, round=round_.id, locale=old.locale))

@@ -46,6 +46,7 @@ def _amendment_for(article, amendment_id: int, *kinds: AmendmentKind) -> Amendme
     amendment = services.pending_amendment(article.version, amendment_id)
     if amendment is None or (kinds and amendment.kind not in kinds) or amendment.article.lineage_id != article.lineage_id:
         abort(404)
+    authorize(Action.consolidate, amendment)  # nobody takes in their own (or their organisation's) amendment
     return amendment
 
 

@@ -62,6 +62,7 @@ OLD_WORD = _l(
 )
 EMPTY = _l("The file is empty.")
 ENTITIES = _l("The file contains XML entity declarations, which Word never writes; it is refused.")
+OUTSIDE_THE_PACKAGE = _l("The Word file contains a part whose name leads outside the document; it is refused.")
 
 
 def read_upload(filename: str, data: bytes, locale: str) -> Document:
@@ -147,10 +148,18 @@ def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
     if sum(info.file_size for info in entries) > MAX_UNCOMPRESSED_BYTES:
         raise DocumentError(_too_large_uncompressed())
     for info in entries:
+        if _leads_outside(info.filename):
+            raise DocumentError(OUTSIDE_THE_PACKAGE)
         # Word only deflates; bzip2 and LZMA can expand a few bytes to gigabytes in one step.
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise DocumentError(NOT_A_WORD_FILE)
         _check_ratio(info.file_size, info.compress_size)
+
+
+def _leads_outside(name: str) -> bool:
+    """A zip path traversal name: absolute, with a drive, or with a `..` step (either slash)."""
+    steps = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ":" in steps[0] or ".." in steps
 
 
 def _read_parts(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> dict[str, bytes]:
