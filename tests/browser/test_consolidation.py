@@ -23,6 +23,39 @@ def apply_and_confirm(page, amendment) -> None:
     expect(page.get_by_role("status")).to_contain_text("is incorporated")
 
 
+def start_consolidation(page) -> str:
+    """Start consolidating the draft as "Consolidated draft 2027"; the workbench's address."""
+    page.goto("/consolidation/")
+    page.get_by_label("Name of the new version in English").fill("Consolidated draft 2027")
+    page.get_by_label("Name of the new version in Français").fill("Projet consolidé 2027")
+    page.get_by_label("Name of the new version in Español").fill("Borrador consolidado 2027")
+    page.get_by_role("button", name="Start the consolidation").click()
+    expect(page.get_by_role("status")).to_contain_text("consolidated draft has been created")
+    return page.url
+
+
+def set_aside_the_rest(page, overview: str) -> None:
+    """Every accepted amendment still pending is set aside, with a reason."""
+    page.goto(overview)
+    pending = page.locator("td .badge-warning").filter(has_text=re.compile(r"^\d+$"))
+    while pending.count():
+        page.locator("tr", has=pending).first.get_by_role("link").first.click()
+        while page.get_by_role("button", name="Set aside").count():
+            page.get_by_label("Reason").first.fill("To be taken up in the next round.")
+            page.get_by_role("button", name="Set aside").first.click()
+        page.goto(overview)
+
+
+def publish_as_secretariat(page, overview: str) -> None:
+    log_in(page, "secretariat@demo.test")
+    page.goto(overview)
+    outdated = page.get_by_label("Publish although some translations are outdated")
+    if outdated.count():
+        outdated.check()
+    page.get_by_role("button", name="Publish this version").click()
+    expect(page.get_by_role("status")).to_contain_text("The new version is published")
+
+
 def test_consolidate_publish_and_read(page):
     log_in(page, "moderator@demo.test")
     close_round(page, "Global online consultation")
@@ -34,13 +67,7 @@ def test_consolidate_publish_and_read(page):
     new_article.get_by_label("Public answer").fill("Accepted: a new article on digital rights.")
     new_article.get_by_role("button", name="Save the answer").click()
 
-    page.goto("/consolidation/")
-    page.get_by_label("Name of the new version in English").fill("Consolidated draft 2027")
-    page.get_by_label("Name of the new version in Français").fill("Projet consolidé 2027")
-    page.get_by_label("Name of the new version in Español").fill("Borrador consolidado 2027")
-    page.get_by_role("button", name="Start the consolidation").click()
-    expect(page.get_by_role("status")).to_contain_text("consolidated draft has been created")
-    overview = page.url
+    overview = start_consolidation(page)
 
     page.get_by_role("link", name="Article I. Right to the city").click()
     article_i = page.url
@@ -76,24 +103,10 @@ def test_consolidate_publish_and_read(page):
         page.get_by_role("button", name="Save: the translation is up to date").click()
         expect(page.get_by_role("status")).to_contain_text("translation is up to date")
 
-    # the other accepted amendments are set aside, with a reason
-    page.goto(overview)
-    while page.locator("td .badge-warning").filter(has_text=re.compile(r"^\d+$")).count():
-        page.locator("tr", has=page.locator("td .badge-warning").filter(has_text=re.compile(r"^\d+$"))).first.get_by_role("link").first.click()
-        while page.get_by_role("button", name="Set aside").count():
-            page.get_by_label("Reason").first.fill("To be taken up in the next round.")
-            page.get_by_role("button", name="Set aside").first.click()
-        page.goto(overview)
+    set_aside_the_rest(page, overview)
     screenshot(page, "workbench-overview-en-1280")
     log_out(page)
-
-    log_in(page, "secretariat@demo.test")
-    page.goto(overview)
-    outdated = page.get_by_label("Publish although some translations are outdated")
-    if outdated.count():
-        outdated.check()
-    page.get_by_role("button", name="Publish this version").click()
-    expect(page.get_by_role("status")).to_contain_text("The new version is published")
+    publish_as_secretariat(page, overview)
     log_out(page)
 
     page.goto("/charter/")

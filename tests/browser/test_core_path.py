@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 from consult.extensions import db
 from consult.models import Amendment, Article, ArticleText, Version, VersionState
 from tests.browser.conftest import screenshot
-from tests.browser.test_consolidation import apply_and_confirm, close_round
+from tests.browser.test_consolidation import (
+    apply_and_confirm, close_round, publish_as_secretariat, set_aside_the_rest, start_consolidation,
+)
 from tests.browser.test_threads import log_in, log_out, open_article
 
 GLOBAL_ROUND = "Global online consultation"
@@ -90,13 +92,7 @@ def test_two_browser_amendments_merge_without_conflict_into_the_published_text(p
     close_round(page, GLOBAL_ROUND)
     close_round(page, "Asia-Pacific regional consultation")
 
-    page.goto("/consolidation/")
-    for language, name in (("English", "Consolidated draft 2027"), ("Français", "Projet consolidé 2027"),
-                           ("Español", "Borrador consolidado 2027")):
-        page.get_by_label(f"Name of the new version in {language}").fill(name)
-    page.get_by_role("button", name="Start the consolidation").click()
-    expect(page.get_by_role("status")).to_contain_text("consolidated draft has been created")
-    overview = page.url
+    overview = start_consolidation(page)
     page.get_by_role("link", name=re.compile(r"^Article VII\.")).click()
     cards = page.locator("article.amendment")
     expect(cards).to_have_count(2)
@@ -105,23 +101,9 @@ def test_two_browser_amendments_merge_without_conflict_into_the_published_text(p
         apply_and_confirm(page, page.locator(f"#{card_id}"))
     screenshot(page, "workbench-two-browser-amendments-en-1280")
 
-    page.goto(overview)
-    while page.locator("td .badge-warning").filter(has_text=re.compile(r"^\d+$")).count():
-        page.locator("tr", has=page.locator("td .badge-warning").filter(has_text=re.compile(r"^\d+$"))).first \
-            .get_by_role("link").first.click()
-        while page.get_by_role("button", name="Set aside").count():
-            page.get_by_label("Reason").first.fill("To be taken up in the next round.")
-            page.get_by_role("button", name="Set aside").first.click()
-        page.goto(overview)
+    set_aside_the_rest(page, overview)
     log_out(page)
-
-    log_in(page, "secretariat@demo.test")
-    page.goto(overview)
-    outdated = page.get_by_label("Publish although some translations are outdated")
-    if outdated.count():
-        outdated.check()
-    page.get_by_role("button", name="Publish this version").click()
-    expect(page.get_by_role("status")).to_contain_text("The new version is published")
+    publish_as_secretariat(page, overview)
 
     published = stored_text(live_server, "VII", VersionState.published)
     assert published == before.replace(*first, 1).replace(*second, 1)
