@@ -20,6 +20,7 @@ from consult.models import (
     Amendment,
     AmendmentStatus,
     Comment,
+    Organisation,
     Role,
     Round,
     RoundState,
@@ -45,6 +46,8 @@ class Action(StrEnum):
     edit_comment = "edit_comment"
     delete_comment = "delete_comment"
     report = "report"
+    # an organisation's contact (of a verified organisation), and the secretariat
+    decide_membership = "decide_membership"  # approve or refuse a request to join; obj = the Organisation
     # moderators
     moderate = "moderate"  # hide / restore, the report queue
     answer_amendment = "answer_amendment"
@@ -142,12 +145,29 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
         return _own_comment(user, obj, now)
     if action is Action.report:
         return ALLOW
+    if action is Action.decide_membership:
+        return _membership_decision(user, obj)
     return Decision(False, _NOT_ALLOWED)
 
 
+def _membership_decision(user: User, organisation: Organisation | None) -> Decision:
+    """The secretariat decides on any request to join; an organisation's contact on those to their own
+    organisation once the secretariat has verified it (before that, anyone could have founded it)."""
+    if is_secretariat(user):
+        return ALLOW
+    if not isinstance(organisation, Organisation) or not (user.is_contact and user.organisation_id == organisation.id):
+        return Decision(False, _NOT_ALLOWED)
+    if not organisation.is_verified:
+        return Decision(False, _l("Your organisation is not verified yet: until it is, the secretariat decides "
+                                  "who joins it."))
+    return ALLOW
+
+
 def _own_or_organisations(user: User, contribution: Amendment | Comment) -> bool:
-    return contribution.author_id == user.id or (
-        user.organisation_id is not None and contribution.organisation_id == user.organisation_id)
+    """Whose it is: the author's — but one a moderator recorded for an organisation at a meeting is
+    the organisation's, the moderator only typed it in — and the organisation's people's."""
+    own = contribution.author_id == user.id and not contribution.on_behalf_of_organisation
+    return own or (user.organisation_id is not None and contribution.organisation_id == user.organisation_id)
 
 
 def _hidden(obj) -> bool:
@@ -182,8 +202,12 @@ def _participation(user: User, action: Action, round_: Round, now: datetime) -> 
         return Decision(False, refusal)
     if is_moderator(user):
         return ALLOW  # moderators take part everywhere, e.g. to record in-person contributions
-    organisation = user.organisation
+    organisation = user.organisation  # approved membership only: a pending request gives nothing
     if round_.restricted_to_region and (organisation is None or organisation.region is not round_.region):
+        if user.requested_organisation_id is not None:
+            return Decision(False, _l("This round is reserved for organisations of its region. Your request to join "
+                                      "an organisation is still waiting; until it is approved you take part as an "
+                                      "individual."))
         return Decision(False, _l("This round is reserved for organisations of its region."))
     if (
         action is Action.propose_amendment
@@ -236,6 +260,39 @@ def _moderator_round_rule(action: Action, obj, now: datetime) -> Decision:
 
 def can(action: Action | str, obj=None) -> Decision:
     return decide(current_user, Action(action), obj)
+
+
+class CommentRights:
+    """decide() for the comments of one discussion page, as one viewer sees it. A long page asks
+    the same questions of hundreds of comments; what depends only on the viewer and the round
+    (logged in? a moderator? the round open and taking comments?) is decided once here, the
+    comment's own part (whose, hidden) per comment. Same rules as decide(): a test compares them."""
+
+    def __init__(self, user: User | None, round_: Round, now: datetime | None = None):
+        now = now or utcnow()
+        self.user = user if user is not None and user.is_authenticated else None
+        self.round_id = round_.id
+        self._moderator = is_moderator(self.user)
+        self._round_open = bool(_round_open(round_, now))
+        self._may_comment = bool(decide(user, Action.comment, round_, now=now))
+
+    def reply(self, comment: Comment) -> bool:
+        return self._may_comment and not _hidden(comment)
+
+    def edit(self, comment: Comment) -> bool:  # and delete: the same rule
+        return (self.user is not None and comment.author_id == self.user.id
+                and comment.visibility is Visibility.visible and self._round_open)
+
+    def moderate(self, comment: Comment) -> bool:
+        return self._moderator and not _own_or_organisations(self.user, comment)
+
+    def report(self, comment: Comment) -> bool:
+        """Anyone logged in may report; the link is not offered on one's own comment."""
+        return self.user is not None and comment.author_id != self.user.id
+
+
+def comment_rights(round_: Round) -> CommentRights:
+    return CommentRights(current_user, round_)
 
 
 def authorize(action: Action | str, obj=None) -> Decision:

@@ -142,7 +142,12 @@ class _Loader:
                     country=spec.get("country"),
                     role=Role(spec.get("role", "participant")),
                 )
+                if "requests" in spec:  # a request to join, waiting for the organisation's contact
+                    accounts.request_membership(user, self.orgs_by_key[spec["requests"]])
                 self.created["users"] += 1
+            if spec.get("contact") and user.organisation and user.organisation.contact is None:
+                user.is_contact = True
+                db.session.flush()
             self.users_by_email[spec["email"]] = user
 
     # -- the consultation ---------------------------------------------------------------------

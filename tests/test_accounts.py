@@ -54,13 +54,42 @@ def test_joining_a_new_organisation_creates_it_unverified(client):
     assert organisation.name == "Réseau des villes du Sahel"
     assert organisation.kind is OrganisationKind.association and organisation.region is Region.africa
     assert organisation.verified_at is None
-    assert db.session.scalar(sa.select(User)).organisation_id == organisation.id
+    founder = db.session.scalar(sa.select(User))
+    assert founder.organisation_id == organisation.id and founder.is_contact  # its member and contact
+    assert b"with you as its contact" in client.get(response.headers["Location"]).data
 
 
-def test_joining_an_existing_organisation(client, make_organisation):
+def test_joining_an_existing_organisation_is_a_request(client, make_organisation):
     city = make_organisation(name="City of Bogotá", region=Region.latin_america, country="CO")
-    assert client.post("/account/register", data=registration(affiliation="existing", organisation_id=str(city.id))).status_code == 302
-    assert db.session.scalar(sa.select(User)).organisation_id == city.id
+    response = client.post("/account/register", data=registration(affiliation="existing", organisation_id=str(city.id),
+                                                                  country=""))
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User))
+    assert user.organisation_id is None and user.requested_organisation_id == city.id  # an individual meanwhile
+    assert user.requested_at is not None and user.country == "CO" and not user.is_contact
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You asked to join City of Bogotá" in page and "until then you take part as an individual" in page
+
+
+def test_the_answer_is_the_same_for_a_known_address_when_joining(client, make_user, make_organisation):
+    city = make_organisation(name="City of Bogotá")
+    make_user(email="taken@example.org", organisation=None)
+    answers = []
+    for email in ("taken@example.org", "fresh@example.org"):
+        response = client.post("/account/register", data=registration(email=email, affiliation="existing",
+                                                                      organisation_id=str(city.id)))
+        answers.append((response.status_code, response.headers["Location"].replace(email.split("@")[0], "X"),
+                        client.get(response.headers["Location"]).data.replace(email.split("@")[0].encode(), b"X")))
+    assert answers[0] == answers[1]
+    taken = db.session.scalar(sa.select(User).where(User.email == "taken@example.org"))
+    assert taken.requested_organisation_id is None  # nothing happens to the existing account
+
+
+def test_a_known_address_founds_no_organisation(client, make_user):
+    make_user(email="taken@example.org", organisation=None)
+    client.post("/account/register", data=registration(email="taken@example.org", affiliation="new",
+                                                       organisation_name="Brand New Network"))
+    assert count_rows(Organisation) == 0
 
 
 def test_bad_input_is_refused_clearly_and_keeps_what_was_typed(client):

@@ -287,5 +287,100 @@ def test_hidden_contributions_cannot_be_acted_on_by_number(app, make_user, make_
     assert not decide(actor, Action.support_amendment if act.startswith("support") else Action.comment,
                       amendment if "amendment" in act and "reply" not in act else on_amendment if "amendment" in act
                       else reply if "under" in act else on_article)
-    if url == "/comments" and act != "reply-under-hidden-comment":  # no page offers a form there: text is not kept
+    if url == "/comments":  # the text comes back, in the main comment form when no reply form is offered
         assert "Kept text" in response.get_data(as_text=True)
+
+
+# --- joining an organisation: a pending request gives nothing; who decides on it ----------------
+
+
+@pytest.fixture
+def asia_request(make_user, make_organisation, make_round):
+    """A verified Asia-Pacific organisation with its contact and a member's amendment in the region's
+    restricted round, and a person whose request to join it is pending."""
+    from consult.accounts import services as accounts
+    from consult.amendments import services as amendments
+
+    asia = make_organisation(region=Region.asia_pacific)
+    contact = make_user(organisation=asia)
+    contact.is_contact = True
+    round_ = make_round(RoundState.open, region=Region.asia_pacific, restricted_to_region=True)
+    article = round_.version.sections[2].articles[0]
+    amendment, _ = amendments.propose(contact, round_, article, amendments.Proposal(
+        AmendmentKind.delete, "en", "", "", "why"))
+    pending = make_user(organisation=None)
+    accounts.request_membership(pending, asia)
+    db.session.commit()
+    return {"organisation": asia, "contact": contact, "round": round_, "article": article, "amendment": amendment,
+            "pending": pending}
+
+
+def _participate(client, action: Action, ctx) -> int:
+    article, round_ = ctx["article"], ctx["round"]
+    if action is Action.propose_amendment:
+        return client.post(f"/charter/articles/{article.id}/amend?round={round_.id}&kind=delete",
+                           data={"locale": "en", "rationale": "Remove it", "token": "t-propose",
+                                 "submit": "1"}).status_code
+    if action is Action.comment:
+        return client.post("/comments", data={"round_id": round_.id, "article_id": article.id, "locale": "en",
+                                              "body": "A comment", "token": "t-comment", "submit": "1"}).status_code
+    return client.post(f"/amendments/{ctx['amendment'].id}/support").status_code
+
+
+@pytest.mark.parametrize("action", PARTICIPATION, ids=lambda a: a.value)
+def test_pending_membership_gives_nothing_in_a_restricted_round(app, asia_request, action):
+    from consult.accounts import services as accounts
+    from consult.models import Support
+    from tests.conftest import count_rows
+
+    pending = asia_request["pending"]
+    assert not decide(pending, action, asia_request["round"])
+    client = _client_of(app, pending)
+    before = (count_rows(Amendment), count_rows(Comment), count_rows(Support))
+    assert _participate(client, action, asia_request) == 403
+    assert (count_rows(Amendment), count_rows(Comment), count_rows(Support)) == before
+
+    accounts.approve_membership(asia_request["contact"], pending)  # approved: now it counts
+    db.session.commit()
+    assert decide(pending, action, asia_request["round"])
+    assert _participate(client, action, asia_request) == 302
+    assert (count_rows(Amendment), count_rows(Comment), count_rows(Support)) != before
+
+
+@pytest.mark.parametrize("verified", [True, False], ids=["verified", "unverified"])
+def test_who_decides_on_a_request_to_join(asia_request, make_user, make_organisation, verified):
+    organisation = asia_request["organisation"]
+    organisation.verified_at = organisation.verified_at if verified else None
+    other_contact = make_user(organisation=make_organisation())
+    other_contact.is_contact = True
+    people = {
+        "visitor": AnonymousUserMixin(),
+        "requester": asia_request["pending"],
+        "member": make_user(organisation=organisation),
+        "contact": asia_request["contact"],
+        "other-contact": other_contact,
+        "moderator": make_user(role=Role.moderator, organisation=organisation),
+        "secretariat": make_user(role=Role.secretariat, organisation=None),
+    }
+    allowed = {p for p, user in people.items() if decide(user, Action.decide_membership, organisation)}
+    assert allowed == ({"contact", "secretariat"} if verified else {"secretariat"})
+    assert all(str(decide(people[p], Action.decide_membership, organisation).reason) for p in set(people) - allowed)
+
+
+@pytest.mark.parametrize("decision", ["approve", "refuse"])
+@pytest.mark.parametrize("decider", ["requester", "member", "moderator", "contact-unverified"])
+def test_a_refused_decision_on_a_request_changes_nothing(app, asia_request, make_user, decider, decision):
+    from consult.models import AuditEvent
+    from tests.conftest import count_rows
+
+    organisation, pending = asia_request["organisation"], asia_request["pending"]
+    if decider == "contact-unverified":
+        organisation.verified_at = None
+        db.session.commit()
+    actor = {"requester": pending, "contact-unverified": asia_request["contact"]}.get(decider) or make_user(
+        role=Role.moderator if decider == "moderator" else Role.participant, organisation=organisation)
+    response = _client_of(app, actor).post(f"/account/organisations/{organisation.id}/requests/{pending.id}/{decision}")
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert (pending.organisation_id, pending.requested_organisation_id, count_rows(AuditEvent)) == (
+        None, organisation.id, 0)

@@ -43,7 +43,7 @@ class RegistrationForm(Form):
     affiliation = RadioField(
         _l("I take part"),
         choices=lambda: options([
-            ("existing", _l("for an organisation already on the platform")),
+            ("existing", _l("for an organisation already on the platform (I ask to join it)")),
             ("new", _l("for an organisation not yet on the platform")),
             ("individual", _l("as an individual")),
         ]),
@@ -76,6 +76,20 @@ class RegistrationForm(Form):
                 self.country.errors.append(required)
                 ok = False
         return ok
+
+
+class MembershipRequestForm(Form):
+    """Ask to join an organisation already on the platform."""
+
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_id.choices = options([(0, _l("Choose the organisation"))] + [(o.id, o.name) for o in organisations])
+
+    def validate_organisation_id(self, field):
+        if field.data not in {choice.value for choice in field.choices if choice.value}:
+            raise ValidationError(_l("Choose your organisation in the list."))
 
 
 class SettingsForm(Form):

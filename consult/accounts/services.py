@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,6 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult.extensions import db
 from consult.models import LoginSession, Organisation, OrganisationKind, Region, Role, User, utcnow
+from consult.models.accounts import organisation_name_key
+from consult.moderation import audit
 
 
 def hash_password(password: str) -> str:
@@ -46,16 +49,24 @@ def organisations_for_choice() -> list[Organisation]:
     return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.name)))
 
 
-def find_or_create_organisation(name: str, kind: OrganisationKind, country: str, region: Region) -> Organisation:
-    """A newcomer's organisation is created unverified; the secretariat verifies it later."""
-    name = " ".join(name.split())
-    existing = db.session.scalar(sa.select(Organisation).where(sa.func.lower(Organisation.name) == name.lower()))
-    if existing:
-        return existing
-    organisation = Organisation(name=name, kind=kind, country=country.upper(), region=region, verified_at=None)
-    db.session.add(organisation)
-    db.session.flush()
-    return organisation
+@dataclass(frozen=True)
+class NewOrganisation:
+    """An organisation a registrant says is not yet on the platform."""
+
+    name: str
+    kind: OrganisationKind
+    country: str
+    region: Region
+
+
+def organisation_named(name: str) -> Organisation | None:
+    """The organisation already on the platform under this name, written however."""
+    return db.session.scalar(sa.select(Organisation).where(Organisation.name_key == organisation_name_key(name)))
+
+
+def affiliation_for(new: NewOrganisation) -> Organisation | NewOrganisation:
+    """A "new" organisation whose name is taken is the existing one: its name cannot be squatted."""
+    return organisation_named(new.name) or new
 
 
 def register(
@@ -84,6 +95,109 @@ def register(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def register_participant(
+    *, email: str, name: str, password: str, locale: str, country: str | None,
+    affiliation: Organisation | NewOrganisation | None,
+) -> User | None:
+    """Registration from the form: an organisation on the platform is asked to be joined (the person
+    is an individual until its contact or the secretariat approves); a new one is created unverified,
+    with the registrant as its member and contact; None is an individual. None when the address is
+    taken, and then nothing else is created either (the caller answers the same way)."""
+    if isinstance(affiliation, NewOrganisation):
+        affiliation = affiliation_for(affiliation)
+    user = register(email=email, name=name, password=password, locale=locale, organisation=None,
+                    country=country or (affiliation.country.upper() if affiliation else None))
+    if user is None:
+        return None
+    if isinstance(affiliation, NewOrganisation):
+        found_organisation(user, affiliation)
+    elif affiliation is not None:
+        request_membership(user, affiliation)
+    return user
+
+
+def found_organisation(founder: User, new: NewOrganisation) -> Organisation:
+    """A newcomer's organisation is created unverified (the secretariat verifies it later), with the
+    founder as its member and contact."""
+    organisation = Organisation(name=" ".join(new.name.split()), kind=new.kind, country=new.country.upper(),
+                                region=new.region, verified_at=None)
+    db.session.add(organisation)
+    founder.organisation, founder.is_contact = organisation, True
+    db.session.flush()
+    return organisation
+
+
+# --- membership: joining an organisation is a request ----------------------------------------
+
+
+class MembershipError(ValueError):
+    pass
+
+
+def request_membership(user: User, organisation: Organisation) -> None:
+    """Ask to join `organisation`. It gives nothing until it is approved; one request at a time."""
+    if user.requested_organisation_id is not None:
+        raise MembershipError("pending")
+    if user.organisation_id == organisation.id:
+        raise MembershipError("member")
+    user.requested_organisation, user.requested_at = organisation, utcnow()
+    db.session.flush()
+
+
+def cancel_membership_request(user: User) -> None:
+    user.requested_organisation, user.requested_at = None, None
+    db.session.flush()
+
+
+def approve_membership(actor: User, person: User) -> None:
+    """The person joins the organisation they asked to join (and leaves the one they were in)."""
+    organisation = person.requested_organisation
+    audit.record(actor, "approve_membership", person, organisation_id=organisation.id,
+                 organisation=organisation.name, previous_organisation_id=person.organisation_id,
+                 requested_at=person.requested_at, email=person.email)
+    person.organisation, person.is_contact = organisation, False
+    cancel_membership_request(person)
+
+
+def refuse_membership(actor: User, person: User) -> None:
+    organisation = person.requested_organisation
+    audit.record(actor, "refuse_membership", person, organisation_id=organisation.id,
+                 organisation=organisation.name, requested_at=person.requested_at, email=person.email)
+    cancel_membership_request(person)
+
+
+def name_contact(actor: User, organisation: Organisation, member: User | None) -> None:
+    """The member who approves requests to join `organisation` (None: no one but the secretariat)."""
+    if member is not None and member.organisation_id != organisation.id:
+        raise MembershipError("not_a_member")
+    previous = organisation.contact
+    if previous is member:
+        return
+    if previous is not None:
+        previous.is_contact = False
+    if member is not None:
+        member.is_contact = True
+    audit.record(actor, "name_contact", organisation, name=organisation.name,
+                 previous=previous.email if previous else None, contact=member.email if member else None)
+    db.session.flush()
+    db.session.expire(organisation, ["contact"])
+
+
+def membership_requests(organisation: Organisation | None = None) -> list[User]:
+    """Pending requests, oldest first: to one organisation, or to all of them."""
+    query = (sa.select(User).where(User.requested_organisation_id.is_not(None))
+             .options(joinedload(User.requested_organisation), joinedload(User.organisation))
+             .order_by(User.requested_at, User.id))
+    if organisation is not None:
+        query = query.where(User.requested_organisation_id == organisation.id)
+    return list(db.session.scalars(query))
+
+
+def membership_request_count(organisation: Organisation) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                             .where(User.requested_organisation_id == organisation.id))
 
 
 def set_preferences(user: User, *, name: str | None = None, locale: str | None = None) -> None:

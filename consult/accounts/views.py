@@ -7,8 +7,8 @@ from flask_login import current_user, login_user, logout_user
 from consult.accounts import bp, forms, services
 from consult.extensions import db, limiter
 from consult.forms import ConfirmForm
-from consult.models import Organisation, OrganisationKind, Region
-from consult.permissions import Action, public, requires
+from consult.models import Organisation, OrganisationKind, Region, User
+from consult.permissions import Action, authorize, can, checked, public, requires
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -76,20 +76,38 @@ def register():
     if request.method == "GET":
         form.locale.data = request.args.get("lang") or _request_locale()
     if form.validate_on_submit():
-        organisation = _organisation_from(form)
-        services.register(
+        affiliation = _affiliation_from(form)
+        services.register_participant(
             email=form.email.data,
             name=form.name.data,
             password=form.password.data,
             locale=form.locale.data,
-            organisation=organisation,
             country=form.country.data or None,
+            affiliation=affiliation,
         )
-        # The same answer whether or not the address already had an account.
-        flash(_("Thank you for registering. You can now log in with your e-mail address and password."), "success")
+        # The same answer whether or not the address already had an account: it depends on the form only.
+        flash(_registered_message(form, affiliation), "success")
         return redirect(url_for(".login", email=services.normalise_email(form.email.data)))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
+
+
+def _registered_message(form: forms.RegistrationForm,
+                        affiliation: Organisation | services.NewOrganisation | None) -> str:
+    if isinstance(affiliation, services.NewOrganisation):
+        return _("Thank you for registering. You can now log in with your e-mail address and password. "
+                 "%(organisation)s is now on the platform, with you as its contact; the secretariat will verify it.",
+                 organisation=affiliation.name)
+    if affiliation is not None and form.affiliation.data == "new":
+        return _("Thank you for registering. You can now log in with your e-mail address and password. "
+                 "%(organisation)s is already on the platform, so you asked to join it: its contact or the "
+                 "secretariat will approve the request, and until then you take part as an individual.",
+                 organisation=affiliation.name)
+    if affiliation is not None:
+        return _("Thank you for registering. You can now log in with your e-mail address and password. "
+                 "You asked to join %(organisation)s: its contact or the secretariat will approve the request, "
+                 "and until then you take part as an individual.", organisation=affiliation.name)
+    return _("Thank you for registering. You can now log in with your e-mail address and password.")
 
 
 def _request_locale() -> str:
@@ -98,16 +116,16 @@ def _request_locale() -> str:
     return current_locale()
 
 
-def _organisation_from(form: forms.RegistrationForm) -> Organisation | None:
+def _affiliation_from(form: forms.RegistrationForm) -> Organisation | services.NewOrganisation | None:
     if form.affiliation.data == "existing":
         return db.session.get(Organisation, form.organisation_id.data)
     if form.affiliation.data == "new":
-        return services.find_or_create_organisation(
-            form.organisation_name.data,
+        return services.affiliation_for(services.NewOrganisation(
+            " ".join(form.organisation_name.data.split()),
             OrganisationKind(form.organisation_kind.data),
             form.country.data,
             Region(form.organisation_region.data),
-        )
+        ))
     return None
 
 
@@ -162,11 +180,90 @@ def change_password():
 
 
 def _settings_page(form: forms.SettingsForm | None = None, password_form: forms.PasswordForm | None = None,
-                   status: int = 200):
-    """The settings page holds two forms; the one not sent is shown as new, whatever the other sent."""
+                   membership_form: forms.MembershipRequestForm | None = None, status: int = 200):
+    """The settings page holds several forms; those not sent are shown as new, whatever the other sent."""
     form = form or forms.SettingsForm(formdata=None, obj=current_user)
     password_form = password_form or forms.PasswordForm(formdata=None)
-    return render_template("accounts/settings.html", form=form, password_form=password_form), status
+    membership_form = membership_form or _membership_form(formdata=None)
+    return render_template("accounts/settings.html", form=form, password_form=password_form,
+                           membership_form=membership_form), status
+
+
+# --- joining an organisation ----------------------------------------------------------------
+
+
+def _membership_form(**kwargs) -> forms.MembershipRequestForm:
+    others = [o for o in services.organisations_for_choice() if o.id != current_user.organisation_id]
+    return forms.MembershipRequestForm(organisations=others, **kwargs)
+
+
+@bp.route("/account/membership/request", methods=["POST"])
+@requires(Action.manage_own_account)
+def request_membership():
+    form = _membership_form()
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation_id.data)
+        try:
+            services.request_membership(current_user, organisation)
+        except services.MembershipError:
+            flash(_("You already have a request waiting; cancel it first to ask another organisation."), "error")
+        else:
+            flash(_("You asked to join %(organisation)s. Its contact or the secretariat will approve the request; "
+                    "until then you take part as an individual.", organisation=organisation.name), "success")
+        return redirect(url_for(".settings"))
+    return _settings_page(membership_form=form, status=400)
+
+
+@bp.route("/account/membership/cancel", methods=["POST"])
+@requires(Action.manage_own_account)
+def cancel_membership_request():
+    if ConfirmForm().validate_on_submit() and current_user.requested_organisation_id is not None:
+        services.cancel_membership_request(current_user)
+        flash(_("Your request to join an organisation has been cancelled."), "info")
+    return redirect(url_for(".settings"))
+
+
+@bp.route("/account/organisations/<int:organisation_id>/requests")
+@checked
+def membership_requests(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    authorize(Action.decide_membership, organisation)
+    return render_template("accounts/membership_requests.html", organisation=organisation,
+                           requests=services.membership_requests(organisation))
+
+
+@bp.route("/account/organisations/<int:organisation_id>/requests/<int:user_id>/<any(approve, refuse):decision>",
+          methods=["POST"])
+@checked
+def decide_membership(organisation_id: int, user_id: int, decision: str):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    authorize(Action.decide_membership, organisation)
+    person = db.get_or_404(User, user_id)
+    back = safe_next(request.form.get("next"), url_for(".membership_requests", organisation_id=organisation.id))
+    if not ConfirmForm().validate_on_submit():
+        pass
+    elif person.requested_organisation_id != organisation.id:
+        flash(_("This request is no longer waiting: it was decided or cancelled."), "info")
+    elif decision == "approve":
+        services.approve_membership(current_user, person)
+        flash(_("%(name)s is now a member of %(organisation)s.", name=person.name, organisation=organisation.name),
+              "success")
+    else:
+        services.refuse_membership(current_user, person)
+        flash(_("The request of %(name)s to join %(organisation)s has been refused.", name=person.name,
+                organisation=organisation.name), "info")
+    return redirect(back)
+
+
+@bp.app_template_global()
+def membership_requests_waiting() -> tuple[Organisation | None, int]:
+    """For the header: the requests to join the person's organisation that they, as its contact, decide on."""
+    if not (current_user.is_authenticated and current_user.is_contact):
+        return None, 0
+    organisation = current_user.organisation
+    if not can(Action.decide_membership, organisation):
+        return organisation, 0
+    return organisation, services.membership_request_count(organisation)
 
 
 @bp.route("/language/<lang>", methods=["POST"])

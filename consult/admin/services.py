@@ -1,7 +1,7 @@
 """The secretariat's acts on people and organisations, each audited."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.extensions import db
 from consult.models import Organisation, Role, User, utcnow
@@ -30,7 +30,9 @@ def set_role(actor: User, user: User, role: Role) -> None:
 
 
 def organisations() -> list[Organisation]:
-    return list(db.session.scalars(sa.select(Organisation).order_by(Organisation.verified_at.is_not(None), Organisation.name)))
+    return list(db.session.scalars(sa.select(Organisation)
+                                   .options(selectinload(Organisation.members), selectinload(Organisation.contact))
+                                   .order_by(Organisation.verified_at.is_not(None), Organisation.name)))
 
 
 def people() -> list[User]:

@@ -5,9 +5,10 @@ from flask_login import current_user
 from consult.amendments import services as amendment_services
 from consult.charter import services as charter_services
 from consult.comments import bp, forms, services
-from consult.contributions import RoundClosed
+from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
+from consult.i18n import current_locale
 from consult.models import Comment, Round, Stance
 from consult.permissions import Action, authorize, check, checked
 from consult.text.markdown import render_markdown
@@ -47,6 +48,8 @@ def create():
     decision = check(Action.comment, parent or amendment or round_)  # what the comment goes under
     if not decision:
         flash(str(decision.reason), "error")
+        if parent is not None:
+            form.parent_id.data = ""  # no reply form under a hidden comment: the text comes back in the main form
         return again(403)
     if not form.validate_on_submit():
         return again(400)
@@ -74,8 +77,14 @@ def create():
 
 
 def permalink(comment: Comment) -> str:
-    page = services.page_of(comment)
+    """Where a comment is shown: its place in its discussion, or — a reply past the first
+    REPLIES_SHOWN of its thread — on the page of its first-level comment."""
     anchor = f"comment-{comment.id}"
+    root = services.thread_root(comment)
+    if root is not comment and (place := services.place_of_reply(comment, root)) > services.REPLIES_SHOWN:
+        page = (place - 1) // services.REPLIES_PAGE_SIZE + 1
+        return url_for("comments.thread", comment_id=root.id, _anchor=anchor, **({"page": page} if page > 1 else {}))
+    page = services.page_of(root)
     params = {"cpage": page} if page > 1 else {}
     if comment.amendment_id:
         return url_for("amendments.show", amendment_id=comment.amendment_id, _anchor=anchor, **params)
@@ -89,6 +98,24 @@ def show(comment_id: int):
     comment = services.comment_with_context(comment_id) or abort(404)
     authorize(Action.view_version, comment.round.version)
     return redirect(permalink(comment))
+
+
+@bp.route("/comments/<int:comment_id>/replies")
+@checked
+def thread(comment_id: int):
+    """A first-level comment on its own page, with all its replies, page by page."""
+    comment = services.comment_with_context(comment_id) or abort(404)
+    authorize(Action.view_version, comment.round.version)
+    if comment.parent_id is not None:
+        return redirect(url_for(".thread", comment_id=services.thread_root(comment).id))
+    shown = services.thread(comment, page=request.args.get("page", 1, type=int))
+    form = forms.CommentForm(
+        formdata=None, round_id=comment.round_id, article_id=comment.article_id, amendment_id=comment.amendment_id,
+        token=new_submission_token(),
+        locale=(current_user.locale if current_user.is_authenticated else None) or current_locale(),
+    )
+    return render_template("comments/thread.html", thread=shown, round=comment.round, article=comment.article,
+                           amendment=comment.amendment, comment_form=form, back=permalink(comment))
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

@@ -1,11 +1,12 @@
 """Organisations and users."""
 
+import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from consult.models.base import Base, LabelledEnum, TimestampMixin, enum_column, utcnow
 
@@ -45,17 +46,38 @@ class Role(LabelledEnum):
     secretariat = "secretariat", _l("Secretariat")
 
 
+def organisation_name_key(name: str) -> str:
+    """What makes two organisation names one: their letters and digits, whatever the case, accents,
+    spaces or punctuation ("Ville de Bogotá" and "VILLE DE BOGOTA" are one), so no name can be squatted."""
+    without_accents = "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold()) if ch.isalnum())
+    return (unicodedata.normalize("NFC", without_accents) or " ".join(name.split()).casefold())[:200]
+
+
 class Organisation(TimestampMixin, Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # Kept in step with `name`. Unique: a second organisation of the same name is refused by the
+    # database too. Empty only for organisations that matched an older one when keys were added.
+    name_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True, index=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
     country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2
     region: Mapped[Region] = mapped_column(enum_column(Region))
     verified_at: Mapped[datetime | None]
 
-    members: Mapped[list["User"]] = relationship(back_populates="organisation")
+    members: Mapped[list["User"]] = relationship(back_populates="organisation", foreign_keys="User.organisation_id")
+    # Read only: a member becomes the contact through User.is_contact.
+    contact: Mapped["User | None"] = relationship(
+        primaryjoin="and_(User.organisation_id == Organisation.id, User.is_contact)", viewonly=True, uselist=False)
+    membership_requests: Mapped[list["User"]] = relationship(
+        back_populates="requested_organisation", foreign_keys="User.requested_organisation_id",
+        order_by="User.requested_at")
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = organisation_name_key(name)
+        return name
 
     @property
     def is_verified(self) -> bool:
@@ -78,8 +100,18 @@ class User(UserMixin, TimestampMixin, Base):
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     country: Mapped[str | None] = mapped_column(sa.String(2))
     active: Mapped[bool] = mapped_column(default=True)
+    # The organisation's contact, who approves requests to join it once it is verified. Kept on the
+    # member (not as organisations.contact_id) so the contact is always a member and the two tables
+    # do not refer to each other; one per organisation, which accounts.services keeps.
+    is_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A request to join an organisation, until its contact or the secretariat decides: one at a
+    # time, and it gives nothing — only `organisation` counts for taking part.
+    requested_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    requested_at: Mapped[datetime | None]
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members", foreign_keys=[organisation_id])
+    requested_organisation: Mapped[Organisation | None] = relationship(
+        back_populates="membership_requests", foreign_keys=[requested_organisation_id])
 
     # The secret of the login this request belongs to, set when it starts or resumes
     # (consult.accounts.services). Flask-Login keeps get_id() in the session and in the remember

@@ -5,12 +5,12 @@ from flask_login import current_user
 from consult.accounts.forms import options
 from consult.amendments import services as amendment_services
 from consult.charter import services as charter_services
-from consult.contributions import new_submission_token
+from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
 from consult.models import Amendment, Comment, Organisation, Round, User
 from consult.moderation import bp, forms, services
-from consult.permissions import Action, authorize, checked, requires
+from consult.permissions import Action, authorize, check, checked, requires
 from consult.rounds import services as round_services
 
 ERRORS = {
@@ -215,6 +215,9 @@ def record(round_id: int):
                                          source=form.source.data, token=form.token.data)
         except amendment_services.AmendmentError:
             form.body.errors.append(_("Your text is the same as the article's: change something, or explain in a comment."))
+        except RoundClosed:  # the round closed while this was being typed in: the text stays in the form
+            flash(str(check(Action.record_on_behalf, round_).reason), "error")
+            return render_template("moderation/record.html", form=form, round=round_), 403
         else:
             flash(_("Recorded for %(organisation)s.", organisation=organisation.name), "success")
             return redirect(url_for(".record", round_id=round_.id))
