@@ -1,17 +1,25 @@
-"""What every request shares: one commit per request, deny by default, errors, template helpers."""
+"""What every request shares: one commit per request, deny by default, errors, template helpers,
+static files at addresses that name their content, compressed responses."""
 
-from flask import Flask, Request, render_template, request
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+from flask import Flask, Request, current_app, render_template, request
 from flask_login import current_user
 from flask_babel import format_number, gettext, lazy_gettext as _l, ngettext
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.security import safe_join
 
-from consult import i18n, permissions
+from consult import compression, fragments, i18n, permissions
 from consult.accounts import services as accounts
 from consult.charter import labels
 from consult.extensions import db, login_manager
-from consult.amendments.services import SupportSummary
+from consult.amendments.services import SupportSummary, face as amendment_face
+from consult.comments.services import face as comment_face
 from consult.contributions import new_submission_token
 from consult.models import AmendmentStatus, OrganisationKind, Region, User
 from consult.text.normalise import ControlCharacterError, control_characters, normalise
@@ -85,7 +93,15 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(header, value)
         if private:  # a shared cache must never hand one person's page (or a draft's export) to another
             response.headers["Cache-Control"] = "no-store"
-        return response
+        elif request.endpoint == "static" and request.args.get("v") == static_version(request.view_args["filename"]):
+            # The address names this content: when the file changes, so does the address.
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return compression.compress(response)
+
+    @app.url_defaults
+    def version_static_urls(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "v" not in values:
+            values["v"] = static_version(values["filename"])
 
     @app.teardown_request
     def rollback_on_error(exc):
@@ -137,8 +153,28 @@ def init_app(app: Flask) -> None:
         redline=_redline,
         unread_notices=_unread_notices,
         new_token=new_submission_token,
+        comment_face=comment_face,
+        amendment_face=amendment_face,
+        comment_rights=permissions.comment_rights,
     )
+    fragments.init_app(app)
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
+
+
+def static_version(filename: str) -> str | None:
+    """A digest of a static file's content, for its address; None for a file that is not there."""
+    path = safe_join(current_app.static_folder, filename)
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        return None
+    return _digest(path, stat.st_mtime_ns, stat.st_size) if stat else None
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    """Read once per version of the file (its time and size are in the key)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def _unread_notices() -> int:

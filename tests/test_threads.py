@@ -412,10 +412,11 @@ class QueryCounter:
 
 
 def _article_page_queries(client, article, round_):
+    url = f"/charter/articles/{article.id}?round={round_.id}"  # before counting: the test's own reads are not the page's
     counter = QueryCounter()
     sa.event.listen(db.engine, "before_cursor_execute", counter)
     try:
-        assert client.get(f"/charter/articles/{article.id}?round={round_.id}").status_code == 200
+        assert client.get(url).status_code == 200
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", counter)
     return counter.count
@@ -437,11 +438,14 @@ def _grow_thread(article, round_, people, n_comments, n_amendments):
 
 def test_the_article_page_costs_the_same_queries_for_5_or_300_comments(client, login, make_user, article, open_round,
                                                                       charter_version, make_round):
+    """A fixed number of queries, at most 12, whatever the size of the thread, for a visitor and for
+    a participant (whose page also asks for their login and notices)."""
     people = [make_user() for _ in range(6)]
-    login(people[0])
     _grow_thread(article, open_round, people, n_comments=5, n_amendments=2)
-    small = _article_page_queries(client, article, open_round)
     big_round = make_round(RoundState.open)
     _grow_thread(article, big_round, people, n_comments=300, n_amendments=60)
-    big = _article_page_queries(client, article, big_round)
-    assert small == big
+    visitor = [_article_page_queries(client, article, r) for r in (open_round, big_round)]
+    login(people[0])
+    participant = [_article_page_queries(client, article, r) for r in (open_round, big_round)]
+    assert visitor[0] == visitor[1] <= 12
+    assert participant[0] == participant[1] <= 12

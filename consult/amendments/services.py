@@ -2,12 +2,14 @@
 withdrawing, race-safe supports, and reading an article's amendments at a fixed cost."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from consult.comments.services import comment_counts
+from consult.comments.services import FOUND_BY_READERS, OrganisationFace, PersonFace, who_fields
 from consult.contributions import create_once, lock_open_round
 from consult.extensions import db
 from consult.models import (
@@ -209,8 +211,8 @@ def _support_count():
 
 
 def amendments_of_article(article: Article, round_: Round, filters: AmendmentFilters, viewer: User | None) -> AmendmentPage:
-    """One page of an article's amendments in a round, with everything shown beside them, in a
-    fixed number of queries whatever the thread's length."""
+    """One page of an article's amendments in a round, with everything shown beside them: one
+    query whatever the thread's length."""
     where = [Amendment.article_id == article.id, Amendment.round_id == round_.id]
     if filters.status:
         where.append(Amendment.status == filters.status)
@@ -223,29 +225,80 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
         if filters.kind_of_organisation:
             organisation = organisation.where(Organisation.kind == filters.kind_of_organisation)
         where.append(Amendment.organisation_id.in_(organisation))
-    total, visible = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))))
-        .select_from(Amendment).where(*where)).one()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(filters.page, 1), pages)
     order = (_support_count().desc(), Amendment.id.desc()) if filters.sort == "supported" else (Amendment.id.desc(),)
-    items = list(db.session.scalars(
-        sa.select(Amendment).where(*where).order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
-    ))
-    ids = [a.id for a in items]
-    return AmendmentPage(
-        items=items, total=total, visible=visible, page=page, pages=pages,
-        supports=support_summaries(ids),
-        supported=supported_by(viewer, ids),
-        comment_counts=_comment_counts(ids),
+    # Beside each amendment, in the same query: its support figures, the viewer's support, its
+    # comments, and what the whole selection counts (placeholders included, and without them).
+    of_it = Support.amendment_id == Amendment.id
+    figures = (
+        _support_count(),
+        sa.select(sa.func.count(sa.distinct(Support.organisation_id))).where(of_it).scalar_subquery(),
+        sa.select(sa.func.count(sa.distinct(Organisation.region))).select_from(Support)
+        .outerjoin(Organisation, Organisation.id == Support.organisation_id).where(of_it).scalar_subquery(),
     )
+    mine = sa.exists().where(of_it, Support.user_id == viewer.id) if viewer is not None and viewer.is_authenticated \
+        else sa.false()
+    comments = sa.select(sa.func.count()).where(FOUND_BY_READERS, Comment.amendment_id == Amendment.id).scalar_subquery()
+    selection = (sa.func.count().over(), sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))).over())
+
+    def page_of(page: int) -> list:
+        return db.session.execute(
+            sa.select(Amendment, *figures, mine, comments, *selection).where(*where).order_by(*order)
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+            .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
+        ).all()
+
+    page = max(filters.page, 1)
+    rows, total, visible = page_of(page), 0, 0
+    if rows:
+        total, visible = rows[0][-2:]
+    elif page > 1:  # past the end (an old link): the last page
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*where))
+        page = max(1, -(-total // PAGE_SIZE))
+        rows = page_of(page)
+        total, visible = rows[0][-2:] if rows else (0, 0)
+    result = AmendmentPage(items=[], total=total, visible=visible, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    for amendment, people, organisations, regions, supported, n_comments, *_ in rows:
+        result.items.append(amendment)
+        if people:
+            result.supports[amendment.id] = SupportSummary(people, organisations, regions)
+        if supported:
+            result.supported.add(amendment.id)
+        result.comment_counts[amendment.id] = n_comments
+    return result
 
 
-def _comment_counts(amendment_ids: list[int]) -> dict[int, int]:
-    if not amendment_ids:
-        return {}
-    return comment_counts(Comment.amendment_id, Comment.amendment_id.in_(amendment_ids))
+class AmendmentFace(NamedTuple):
+    """Everything an amendment card shows above its footer, as plain values: the key its markup is
+    kept under (consult.fragments), so a change to any of them is another fragment, never a stale one."""
+
+    id: int
+    kind: AmendmentKind
+    status: AmendmentStatus
+    locale: str
+    created_at: datetime
+    visibility: Visibility
+    hidden_reason: str | None
+    base_title: str
+    title: str
+    base_text: str
+    body: str
+    rationale_html: str
+    answer_html: str | None
+    author: PersonFace
+    organisation: OrganisationFace | None
+    recorded_by_id: int | None
+    recorded_by: PersonFace | None
+    recorded_source: str | None
+    on_behalf_of_organisation: bool
+
+
+def face(amendment: Amendment) -> AmendmentFace:
+    a = amendment
+    return AmendmentFace(
+        id=a.id, kind=a.kind, status=a.status, locale=a.locale, created_at=a.created_at, visibility=a.visibility,
+        hidden_reason=a.hidden_reason, base_title=a.base_title, title=a.title, base_text=a.base_text, body=a.body,
+        rationale_html=a.rationale_html, answer_html=a.answer_html, **who_fields(a),
+    )
 
 
 def amendment_with_context(amendment_id: int) -> Amendment | None:

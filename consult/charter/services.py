@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from consult.comments import services as comment_services
 from consult.documents.checks import is_aligned, place_keys
@@ -98,11 +98,13 @@ def load_version(version: Version) -> list[Section]:
 
 
 def article_with_texts(article_id: int) -> Article | None:
-    return db.session.scalar(
+    """An article with its texts, section and version (and the version it is based on): one query."""
+    return db.session.execute(
         sa.select(Article)
         .where(Article.id == article_id)
-        .options(selectinload(Article.texts), selectinload(Article.section), selectinload(Article.version))
-    )
+        .options(joinedload(Article.texts), joinedload(Article.section),
+                 joinedload(Article.version).joinedload(Version.based_on))
+    ).unique().scalar_one_or_none()
 
 
 @dataclass
@@ -112,24 +114,30 @@ class Neighbours:
 
 
 def neighbours(article: Article) -> Neighbours:
-    def step(comparison, order):
-        return db.session.scalar(
-            sa.select(Article)
-            .where(Article.version_id == article.version_id, comparison)
-            .order_by(order)
-            .limit(1)
-            .options(selectinload(Article.texts))
-        )
-
+    """The articles before and after this one, with their texts: one query."""
+    in_version = Article.version_id == article.version_id
+    before = sa.select(sa.func.max(Article.position)).where(in_version, Article.position < article.position)
+    after = sa.select(sa.func.min(Article.position)).where(in_version, Article.position > article.position)
+    found = db.session.scalars(
+        sa.select(Article).where(in_version, Article.position.in_(before.union_all(after)))
+        .options(joinedload(Article.texts))
+    ).unique().all()
     return Neighbours(
-        previous=step(Article.position < article.position, Article.position.desc()),
-        next=step(Article.position > article.position, Article.position),
+        previous=next((a for a in found if a.position < article.position), None),
+        next=next((a for a in found if a.position > article.position), None),
     )
 
 
-def contribution_counts(article: Article) -> dict[int, tuple[int, int]]:
-    """For the article's round tabs: its amendments and comments per round."""
-    return _thread_counts("round_id", article_id=article.id)
+def rounds_with_counts(article: Article) -> tuple[list[Round], dict[int, tuple[int, int]]]:
+    """For the article page: the rounds of its version and, for each round's tab, the article's
+    (amendments, comments) in it, counted as thread_counts() counts them: one query."""
+    amendments = sa.select(sa.func.count()).where(
+        *_COUNTED_AMENDMENTS, Amendment.round_id == Round.id, Amendment.article_id == article.id).scalar_subquery()
+    comments = sa.select(sa.func.count()).where(
+        *_COUNTED_COMMENTS, Comment.round_id == Round.id, Comment.article_id == article.id).scalar_subquery()
+    rows = db.session.execute(
+        sa.select(Round, amendments, comments).where(Round.version_id == article.version_id).order_by(Round.opens_at)).all()
+    return [row[0] for row in rows], {row[0].id: (row[1], row[2]) for row in rows if row[1] or row[2]}
 
 
 def thread_counts(round_: Round) -> dict[int, tuple[int, int]]:
@@ -137,16 +145,25 @@ def thread_counts(round_: Round) -> dict[int, tuple[int, int]]:
     return _thread_counts("article_id", round_id=round_.id)
 
 
+# What an article thread counts: visible amendments, new articles proposed after this one included;
+# the comments of the article's own discussion, replies included (an amendment's are counted on it).
+_COUNTED_AMENDMENTS = (Amendment.visibility == Visibility.visible,)
+_COUNTED_COMMENTS = (comment_services.FOUND_BY_READERS, Comment.amendment_id.is_(None))
+
+
 def _thread_counts(key: str, **match: int) -> dict[int, tuple[int, int]]:
-    """(amendments, comments) of article threads grouped by `key`, counted as the article page shows
-    them: visible amendments, new articles proposed after this one included; the comments of the
-    article's own discussion, replies included (an amendment's comments are counted on it)."""
-    amendments = dict(db.session.execute(
-        sa.select(getattr(Amendment, key), sa.func.count()).filter_by(visibility=Visibility.visible, **match)
-        .group_by(getattr(Amendment, key))).all())
-    comments = comment_services.comment_counts(
-        getattr(Comment, key), Comment.amendment_id.is_(None), *(getattr(Comment, k) == v for k, v in match.items()))
-    return {k: (amendments.get(k, 0), comments.get(k, 0)) for k in amendments.keys() | comments.keys()}
+    """(amendments, comments) of article threads grouped by `key` (_COUNTED_…): one query."""
+    amendments = sa.select(getattr(Amendment, key), sa.func.count(), sa.literal(0)) \
+        .where(*_COUNTED_AMENDMENTS, *(getattr(Amendment, k) == v for k, v in match.items())) \
+        .group_by(getattr(Amendment, key))
+    comments = sa.select(getattr(Comment, key), sa.literal(0), sa.func.count()) \
+        .where(*_COUNTED_COMMENTS, *(getattr(Comment, k) == v for k, v in match.items())) \
+        .group_by(getattr(Comment, key))
+    counts: dict[int, tuple[int, int]] = {}
+    for k, n_amendments, n_comments in db.session.execute(sa.union_all(amendments, comments)):
+        before = counts.get(k, (0, 0))
+        counts[k] = (before[0] + n_amendments, before[1] + n_comments)
+    return counts
 
 
 def pick_round(rounds: list[Round], wanted_id: int | None, user) -> Round | None:

@@ -56,7 +56,7 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
                    preview_html: str | None = None, status: int = 200):
     """The article page: its text, and in the selected round its amendments and discussion.
     Also used to give a refused or invalid comment back to its author with what they typed."""
-    rounds = services.rounds_of_version(article.version)
+    rounds, counts = services.rounds_with_counts(article)
     round_ = services.pick_round(rounds, round_id, current_user)
     filters = amendment_services.AmendmentFilters.from_args(request.args)
     amendments = discussion = None
@@ -75,7 +75,7 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
         neighbours=services.neighbours(article),
         rounds=rounds,
         selected_round=round_,
-        counts=services.contribution_counts(article),
+        counts=counts,
         amendments=amendments,
         filters=filters,
         discussion=discussion,

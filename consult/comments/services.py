@@ -2,6 +2,8 @@
 reading a discussion page by page at a fixed cost, and what "N comments" counts."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -11,7 +13,9 @@ from consult.extensions import db
 from consult.models import Amendment, Article, Comment, Round, Stance, User, Visibility, utcnow
 from consult.text.markdown import render_markdown
 
-PAGE_SIZE = 30
+PAGE_SIZE = 30  # first-level comments on a discussion page
+REPLIES_SHOWN = 40  # replies under each of them; the rest on the comment's own page
+REPLIES_PAGE_SIZE = 100  # replies on a page of the comment's own page
 
 
 class CommentError(ValueError):
@@ -63,47 +67,78 @@ def thread_root(comment: Comment) -> Comment:
     return comment
 
 
+# What readers find: the visible comments, replies included; a hidden or deleted comment is a
+# placeholder, not a comment. Every "N comments" counts with this rule, so the table of contents,
+# the round tabs, the amendment cards and the discussion agree.
+FOUND_BY_READERS = Comment.visibility == Visibility.visible
+
+
 def comment_counts(key, *where) -> dict:
-    """How many comments readers find, per value of `key` (a Comment column): the visible ones,
-    replies included; a hidden or deleted comment is a placeholder, not a comment. Every "N comments"
-    is counted here, so the table of contents, the round tabs and the discussion agree."""
-    rows = db.session.execute(
-        sa.select(key, sa.func.count()).where(Comment.visibility == Visibility.visible, *where).group_by(key))
+    """How many comments readers find, per value of `key` (a Comment column)."""
+    rows = db.session.execute(sa.select(key, sa.func.count()).where(FOUND_BY_READERS, *where).group_by(key))
     return dict(rows.all())
+
+
+def in_discussion(round_id: int, article_id: int, amendment_id: int | None) -> list:
+    """The comments of one discussion: an article's in a round, or an amendment's. Served by the
+    thread index (round, article, amendment, parent, id, visibility) on every backend."""
+    return [Comment.round_id == round_id, Comment.article_id == article_id,
+            Comment.amendment_id == amendment_id if amendment_id else Comment.amendment_id.is_(None)]
 
 
 @dataclass
 class Discussion:
     comments: list[Comment]
     replies: dict[int, list[Comment]] = field(default_factory=dict)  # by first-level comment, whatever the depth
+    more_replies: dict[int, int] = field(default_factory=dict)  # by first-level comment: replies not shown here
     total: int = 0  # first-level comments, placeholders included: what the pages divide
-    count: int = 0  # comments a reader finds, replies included (comment_counts)
+    count: int = 0  # comments a reader finds, replies included (FOUND_BY_READERS)
     page: int = 1
     pages: int = 1
 
 
+_PEOPLE = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.recorded_by))
+
+
 def discussion(round_: Round, article: Article, amendment: Amendment | None, page: int = 1) -> Discussion:
-    """First-level comments page by page, each with all its replies: five queries whatever the length."""
-    in_discussion = [Comment.round_id == round_.id, Comment.article_id == article.id,
-                     Comment.amendment_id == amendment.id if amendment else Comment.amendment_id.is_(None)]
-    first_level = [*in_discussion, Comment.parent_id.is_(None)]
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*first_level))
-    count = comment_counts(Comment.round_id, *in_discussion).get(round_.id, 0)
+    """First-level comments page by page, each with its first REPLIES_SHOWN replies: two queries
+    whatever the length of the discussion or of any thread in it."""
+    where = in_discussion(round_.id, article.id, amendment.id if amendment else None)
+    first_level = [*where, Comment.parent_id.is_(None)]
+    # What the page divides and what readers find, carried by the page's own rows.
+    counts = (sa.func.count().over(),
+              sa.select(sa.func.count()).where(*where, FOUND_BY_READERS).correlate(None).scalar_subquery())
+
+    def page_of(page: int) -> list:
+        return db.session.execute(
+            sa.select(Comment, *counts).where(*first_level).order_by(Comment.id)
+            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).options(*_PEOPLE)
+        ).all()
+
+    page = max(page, 1)
+    rows = page_of(page)
+    if not rows and page > 1:  # past the end (an old link): the last page
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*first_level))
+        page = max(1, -(-total // PAGE_SIZE))
+        rows = page_of(page)
+    comments = [row[0] for row in rows]
+    total, count = rows[0][1:] if rows else (0, 0)  # no first-level comment, no reply either
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    options = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.recorded_by))
-    comments = list(db.session.scalars(
-        sa.select(Comment).where(*first_level).order_by(Comment.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        .options(*options)
-    ))
-    replies: dict[int, list[Comment]] = {}
+    shown = Discussion(comments=comments, total=total, count=count, page=page, pages=pages)
     if comments:
         tree = _replies_under([c.id for c in comments])
-        for reply, root_id in db.session.execute(
-            sa.select(Comment, tree.c.root_id).join(tree, tree.c.id == Comment.id).order_by(Comment.id).options(*options)
+        ranked = sa.select(
+            tree.c.id, tree.c.root_id,
+            sa.func.row_number().over(partition_by=tree.c.root_id, order_by=tree.c.id).label("place"),
+            sa.func.count().over(partition_by=tree.c.root_id).label("of"),
+        ).subquery()
+        for reply, root_id, of in db.session.execute(
+            sa.select(Comment, ranked.c.root_id, ranked.c.of).join(ranked, ranked.c.id == Comment.id)
+            .where(ranked.c.place <= REPLIES_SHOWN).order_by(Comment.id).options(*_PEOPLE)
         ):
-            replies.setdefault(root_id, []).append(reply)
-    return Discussion(comments=comments, replies=replies, total=total, count=count, page=page, pages=pages)
+            shown.replies.setdefault(root_id, []).append(reply)
+            shown.more_replies[root_id] = of - len(shown.replies[root_id])
+    return shown
 
 
 def _replies_under(root_ids: list[int]) -> sa.CTE:
@@ -111,6 +146,93 @@ def _replies_under(root_ids: list[int]) -> sa.CTE:
     tree = sa.select(Comment.id, Comment.parent_id.label("root_id")).where(Comment.parent_id.in_(root_ids)) \
         .cte("replies", recursive=True)
     return tree.union_all(sa.select(Comment.id, tree.c.root_id).join(tree, Comment.parent_id == tree.c.id))
+
+
+@dataclass
+class Thread:
+    """A first-level comment on its own page, with all its replies, page by page."""
+    comment: Comment
+    replies: list[Comment]
+    total: int  # replies, placeholders included
+    page: int = 1
+    pages: int = 1
+
+
+def thread(comment: Comment, page: int = 1) -> Thread:
+    tree = _replies_under([comment.id])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(tree))
+    pages = max(1, -(-total // REPLIES_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    replies = list(db.session.scalars(
+        sa.select(Comment).join(tree, tree.c.id == Comment.id).order_by(Comment.id)
+        .limit(REPLIES_PAGE_SIZE).offset((page - 1) * REPLIES_PAGE_SIZE).options(*_PEOPLE)
+    ))
+    return Thread(comment=comment, replies=replies, total=total, page=page, pages=pages)
+
+
+def place_of_reply(reply: Comment, root: Comment) -> int:
+    """1 for the first reply under `root`, and so on, whatever the depth: where a permalink leads."""
+    tree = _replies_under([root.id])
+    return db.session.scalar(sa.select(sa.func.count()).select_from(tree).where(tree.c.id <= reply.id))
+
+
+# --- what a comment shows ------------------------------------------------------------------------
+
+
+class PersonFace(NamedTuple):
+    name: str
+    country: str | None
+
+
+class OrganisationFace(NamedTuple):
+    name: str
+    kind: object  # OrganisationKind
+    country: str
+    region: object  # Region
+
+
+class CommentFace(NamedTuple):
+    """Everything a comment's own markup shows (the who() macro included), as plain values. It is the
+    key the markup is kept under (consult.fragments): the macro reads only this, so any change to
+    what a comment shows is another key — never a stale fragment. The per-viewer controls (reply,
+    edit, delete, report, moderate) are added around it for each reader."""
+
+    id: int
+    visibility: Visibility
+    hidden_reason: str | None
+    locale: str
+    stance: Stance | None
+    created_at: datetime
+    edited_at: datetime | None
+    body_html: str
+    author: PersonFace
+    organisation: OrganisationFace | None
+    recorded_by_id: int | None
+    recorded_by: PersonFace | None
+    recorded_source: str | None
+    on_behalf_of_organisation: bool
+
+
+def who_fields(contribution: Amendment | Comment) -> dict:
+    """What the who() macro shows of a contribution's author, organisation and recorder."""
+    author, organisation, recorder = contribution.author, contribution.organisation, contribution.recorded_by
+    return dict(
+        author=PersonFace(author.name, author.country),
+        organisation=organisation and OrganisationFace(organisation.name, organisation.kind, organisation.country,
+                                                       organisation.region),
+        recorded_by_id=contribution.recorded_by_id,
+        recorded_by=recorder and PersonFace(recorder.name, recorder.country),
+        recorded_source=contribution.recorded_source,
+        on_behalf_of_organisation=contribution.on_behalf_of_organisation,
+    )
+
+
+def face(comment: Comment) -> CommentFace:
+    return CommentFace(
+        id=comment.id, visibility=comment.visibility, hidden_reason=comment.hidden_reason, locale=comment.locale,
+        stance=comment.stance, created_at=comment.created_at, edited_at=comment.edited_at, body_html=comment.body_html,
+        **who_fields(comment),
+    )
 
 
 def comment_with_context(comment_id: int) -> Comment | None:
@@ -124,8 +246,7 @@ def comment_with_context(comment_id: int) -> Comment | None:
 def page_of(comment: Comment) -> int:
     """Which page of its discussion a comment (or its first-level comment) is on, for permanent links."""
     root = thread_root(comment)
-    where = [Comment.round_id == root.round_id, Comment.article_id == root.article_id, Comment.parent_id.is_(None),
-             Comment.id < root.id]
-    where.append(Comment.amendment_id == root.amendment_id if root.amendment_id else Comment.amendment_id.is_(None))
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*where))
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+        *in_discussion(root.round_id, root.article_id, root.amendment_id), Comment.parent_id.is_(None),
+        Comment.id < root.id))
     return before // PAGE_SIZE + 1

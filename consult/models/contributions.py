@@ -110,7 +110,11 @@ class Amendment(AttributedMixin, ModeratedMixin, TimestampMixin, Base):
     revisions: WriteOnlyMapped["AmendmentRevision"] = relationship(back_populates="amendment")
     supports: WriteOnlyMapped["Support"] = relationship(back_populates="amendment")
 
-    __table_args__ = (sa.Index("ix_amendments_round_status", "round_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_amendments_round_status", "round_id", "status"),
+        # An article's amendments in a round, newest first, and their counts without reading a row.
+        sa.Index("ix_amendments_thread", "round_id", "article_id", "id", "visibility"),
+    )
 
 
 class AmendmentRevision(Base):
@@ -172,3 +176,10 @@ class Comment(AttributedMixin, ModeratedMixin, TimestampMixin, Base):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     organisation: Mapped[Organisation | None] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    # A discussion's first-level comments in order, and every count of a thread, from the index
+    # alone: equality on round, article, amendment (or NULL) and parent (NULL), then id; visibility
+    # last so that "comments readers find" is counted without reading the table.
+    __table_args__ = (
+        sa.Index("ix_comments_thread", "round_id", "article_id", "amendment_id", "parent_id", "id", "visibility"),
+    )

@@ -1,0 +1,143 @@
+"""The article page at the size of a real consultation: comment markup rendered once and reused
+but never stale, per-page permission decisions equal to decide(), replies capped with a link to
+the comment's own page — on both databases."""
+
+import pytest
+from babel.dates import format_date
+from flask_babel import refresh
+
+from consult.comments import services as comments
+from consult.extensions import db
+from consult.models import Role, RoundState
+from consult.moderation import services as moderation
+from consult.permissions import Action, CommentRights, decide
+from tests.conftest import put_round_in_state
+
+
+@pytest.fixture
+def article(charter_version):
+    return charter_version.sections[2].articles[0]
+
+
+@pytest.fixture
+def open_round(make_round):
+    return make_round(RoundState.open)
+
+
+def page_of(client, article, round_, **args) -> str:
+    refresh()  # the test's app context outlives each request: forget the language chosen by the last one
+    query = "".join(f"&{k}={v}" for k, v in args.items())
+    response = client.get(f"/charter/articles/{article.id}?round={round_.id}{query}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_kept_comment_markup_follows_every_change(client, app, make_user, article, open_round):
+    author, moderator = make_user(), make_user(role=Role.moderator, organisation=None)
+    comment, _ = comments.post(author, open_round, article, body="First words", locale="en")
+    db.session.commit()
+    assert "First words" in page_of(client, article, open_round)
+    assert len(app.extensions["fragments"]) > 0  # kept, and what follows is served from it when unchanged
+
+    comments.edit(comment, body="Second words")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "Second words" in page and "First words" not in page and "edited" in page
+
+    moderation.hide(moderator, comment, "Off topic")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "A moderator hid this comment: Off topic" in page and "Second words" not in page
+
+    moderation.restore(moderator, comment, "On topic after all")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "Second words" in page and "Off topic" not in page
+
+    author.organisation.name = "Renamed City Council"
+    db.session.commit()
+    assert "Renamed City Council" in page_of(client, article, open_round)
+
+    comments.delete(comment)
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "deleted by its author" in page and "Second words" not in page
+
+
+def test_kept_comment_markup_follows_the_language(client, make_user, article, open_round):
+    comment, _ = comments.post(make_user(), open_round, article, body="Words", locale="en")
+    db.session.commit()
+    english, french = page_of(client, article, open_round), page_of(client, article, open_round, lang="fr")
+    assert format_date(comment.created_at, "long", locale="en") in english
+    assert format_date(comment.created_at, "long", locale="fr") in french
+    assert format_date(comment.created_at, "long", locale="fr") not in english
+    assert format_date(comment.created_at, "long", locale="en") in page_of(client, article, open_round, lang="en")
+
+
+def test_replies_are_capped_with_a_link_to_the_comments_own_page(client, make_user, article, open_round):
+    author = make_user()
+    first, _ = comments.post(author, open_round, article, body="The first comment", locale="en")
+    replies = [comments.post(author, open_round, article, body=f"Reply number {n}.", locale="en", parent=first)[0]
+               for n in range(comments.REPLIES_SHOWN + 5)]
+    db.session.commit()
+
+    page = page_of(client, article, open_round)
+    assert all(f'id="comment-{r.id}"' in page for r in replies[:comments.REPLIES_SHOWN])
+    assert not any(f'id="comment-{r.id}"' in page for r in replies[comments.REPLIES_SHOWN:])
+    assert f'<a href="/comments/{first.id}/replies">Show 5 more replies</a>' in page
+    assert "Discussion (46 comments)" in page
+
+    own = client.get(f"/comments/{first.id}/replies").get_data(as_text=True)
+    assert all(f'id="comment-{r.id}"' in own for r in replies) and "The first comment" in own
+
+    # A permanent link leads to where the comment is shown: past the cap, the comment's own page.
+    assert client.get(f"/comments/{replies[-1].id}").headers["Location"] == \
+        f"/comments/{first.id}/replies#comment-{replies[-1].id}"
+    assert client.get(f"/comments/{replies[0].id}").headers["Location"].endswith(f"#comment-{replies[0].id}")
+    assert "/charter/articles/" in client.get(f"/comments/{replies[0].id}").headers["Location"]
+    assert client.get(f"/comments/{replies[0].id}/replies").headers["Location"] == f"/comments/{first.id}/replies"
+
+
+def test_the_comments_own_page_shows_every_reply_page_by_page(client, make_user, article, open_round):
+    author = make_user()
+    first, _ = comments.post(author, open_round, article, body="The first comment", locale="en")
+    replies = [comments.post(author, open_round, article, body=f"Reply {n}.", locale="en", parent=first)[0]
+               for n in range(comments.REPLIES_PAGE_SIZE + 3)]
+    db.session.commit()
+    one = client.get(f"/comments/{first.id}/replies").get_data(as_text=True)
+    two = client.get(f"/comments/{first.id}/replies?page=2").get_data(as_text=True)
+    shown = [r for r in replies if f'id="comment-{r.id}"' in one] + [r for r in replies if f'id="comment-{r.id}"' in two]
+    assert shown == replies
+    assert f'id="comment-{replies[comments.REPLIES_PAGE_SIZE].id}"' in two and "The first comment" in two
+    assert client.get(f"/comments/{replies[-1].id}").headers["Location"] == \
+        f"/comments/{first.id}/replies?page=2#comment-{replies[-1].id}"
+
+
+@pytest.mark.parametrize("state", [RoundState.open, RoundState.closed])
+def test_the_per_page_decisions_are_those_of_decide(make_user, make_organisation, article, make_round, state):
+    round_ = make_round(RoundState.open)
+    city = make_organisation()
+    author, colleague, other = make_user(organisation=city), make_user(organisation=city), make_user()
+    moderator, own_moderator = make_user(role=Role.moderator, organisation=None), make_user(role=Role.moderator,
+                                                                                            organisation=city)
+    visible, _ = comments.post(author, round_, article, body="Visible", locale="en")
+    reply, _ = comments.post(other, round_, article, body="Reply", locale="en", parent=visible)
+    hidden, _ = comments.post(other, round_, article, body="Hidden", locale="en")
+    under_hidden, _ = comments.post(author, round_, article, body="Under a hidden one", locale="en", parent=hidden)
+    moderation.hide(moderator, hidden, "Spam")
+    deleted, _ = comments.post(author, round_, article, body="Deleted", locale="en")
+    comments.delete(deleted)
+    db.session.commit()
+    put_round_in_state(round_, state)
+
+    from flask_login import AnonymousUserMixin
+
+    for viewer in (AnonymousUserMixin(), author, colleague, other, moderator, own_moderator):
+        rights = CommentRights(viewer, round_)
+        for comment in (visible, reply, hidden, under_hidden, deleted):
+            assert rights.reply(comment) == bool(decide(viewer, Action.comment, comment))
+            assert rights.edit(comment) == bool(decide(viewer, Action.edit_comment, comment))
+            assert rights.edit(comment) == bool(decide(viewer, Action.delete_comment, comment))
+            assert rights.moderate(comment) == bool(decide(viewer, Action.moderate, comment))
+            assert rights.report(comment) == (bool(decide(viewer, Action.report, comment))
+                                              and comment.author_id != getattr(viewer, "id", None))
