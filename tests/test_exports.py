@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+import pytest
 from werkzeug.http import parse_options_header
 
 from consult.amendments import services as amendments
@@ -95,3 +96,79 @@ def test_downloads_name_their_charset_once(client, make_round, make_user, charte
     assert client.get(f"/exports/rounds/{round_.id}/contributions.csv").content_type == "text/csv; charset=utf-8"
     markdown = client.get(f"/exports/versions/{charter_version.id}/charter.en.md")
     assert markdown.content_type == "text/markdown; charset=utf-8"
+
+
+# -- the charter's files, built once per published version ------------------------------------
+
+def published_with_provenance(version, round_, author, count: int):
+    """The version published, its articles having taken in `count` amendments (rows written
+    directly: what matters here is what the files print)."""
+    import sqlalchemy as sa
+
+    from consult.charter.services import load_version
+    from consult.models import Amendment, AmendmentStatus, Incorporation, VersionState, utcnow
+
+    articles = [a for s in load_version(version) for a in s.articles]
+    now = utcnow()
+    db.session.execute(sa.insert(Amendment), [
+        {"round_id": round_.id, "article_id": articles[n % len(articles)].id, "kind": AmendmentKind.modify,
+         "locale": "en", "base_title": "t", "base_text": "b", "title": "t", "body": f"b {n}", "rationale": "r",
+         "rationale_html": "", "author_id": author.id, "organisation_id": author.organisation_id,
+         "status": AmendmentStatus.accepted, "answer": "ok", "answer_html": "<p>ok</p>", "created_at": now,
+         "updated_at": now} for n in range(count)])
+    rows = db.session.execute(sa.select(Amendment.id, Amendment.article_id)).all()
+    db.session.execute(sa.insert(Incorporation), [
+        {"article_id": article_id, "amendment_id": amendment_id, "by_id": author.id, "at": now}
+        for amendment_id, article_id in rows])
+    version.state, version.published_at = VersionState.published, now
+    db.session.commit()
+    return [amendment_id for amendment_id, _ in rows]
+
+
+def test_the_pdf_with_provenance_lists_every_incorporated_amendment_and_is_built_once(
+        app, make_round, make_user, charter_version, monkeypatch):
+    from pypdf import PdfReader
+
+    from consult.exports import services as exports
+
+    author = make_user(organisation=None, name="Ada Lovelace")
+    ids = published_with_provenance(charter_version, make_round(RoundState.closed), author, 150)
+    built = exports.render_charter(charter_version, fmt="pdf", lang="en", provenance=True)
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(built.content)).pages).split())
+    assert "Incorporated amendments" in text
+    assert all(f"Amendment {n} by Ada Lovelace" in text for n in ids)
+
+    monkeypatch.setattr(exports, "_render_charter", lambda *args: pytest.fail("built again instead of kept"))
+    again = exports.render_charter(charter_version, fmt="pdf", lang="en", provenance=True)
+    assert again.content == built.content and again.filename == built.filename
+
+
+def test_a_kept_file_follows_what_it_prints_and_drafts_are_never_kept(app, make_round, make_user, charter_version):
+    from pathlib import Path
+
+    from consult.exports import services as exports
+    from consult.models import VersionState
+
+    kept = Path(app.instance_path) / "exports"
+    author = make_user(organisation=None, name="Ada Lovelace")
+    round_ = make_round(RoundState.closed)
+    exports.render_charter(charter_version, fmt="html", lang="en", provenance=True)
+    assert not kept.exists()  # a version in consultation still changes: built every time
+
+    published_with_provenance(charter_version, round_, author, 3)
+    first = exports.render_charter(charter_version, fmt="html", lang="en", provenance=True)
+    assert len(list(kept.iterdir())) == 1
+    author.name = "Ada King"  # what a provenance line prints changed: a new file replaces the old
+    db.session.commit()
+    renamed = exports.render_charter(charter_version, fmt="html", lang="en", provenance=True)
+    assert b"Ada King" in renamed.content and b"Ada Lovelace" in first.content
+    assert len(list(kept.iterdir())) == 1
+    exports.render_charter(charter_version, fmt="html", lang="en", provenance=False)
+    assert len(list(kept.iterdir())) == 2  # with and without provenance are two files
+
+    charter_version.state = VersionState.consolidating
+    db.session.commit()
+    author.name = "Someone else"
+    db.session.commit()
+    assert b"Someone else" in exports.render_charter(charter_version, fmt="html", lang="en", provenance=True).content
+    assert len(list(kept.iterdir())) == 2

@@ -145,7 +145,7 @@ def test_charter_html_is_a_standalone_book(english):
     assert "<link" not in html and "<style>" in html and "@page" in html  # stylesheet inlined
     assert outline.texts("h1") == ["Global Charter-Agenda for Human Rights in the City"]
     assert outline.texts("h2")[1:] == ["Preamble", "General provisions", "Agenda of rights and obligations",
-                                       "Final provisions"]
+                                       "Final provisions", "Incorporated amendments"]  # the appendix
     assert outline.texts("h2")[0] == "Table of contents"
     assert "Preamble" not in outline.texts("h3")  # a section's own text has no heading of its own
     assert outline.texts("h3")[:4] == ["A. Objective", "B. Scope of application", "C. Values and principles",

@@ -191,6 +191,22 @@ class AmendmentFilters:
             page=page,
         )
 
+    def conditions(self) -> list:
+        """The filters as conditions on Amendment (the article page and the triage share them)."""
+        conditions = []
+        if self.status:
+            conditions.append(Amendment.status == self.status)
+        if self.locale:
+            conditions.append(Amendment.locale == self.locale)
+        if self.region or self.kind_of_organisation:
+            organisations = sa.select(Organisation.id)
+            if self.region:
+                organisations = organisations.where(Organisation.region == self.region)
+            if self.kind_of_organisation:
+                organisations = organisations.where(Organisation.kind == self.kind_of_organisation)
+            conditions.append(Amendment.organisation_id.in_(organisations))
+        return conditions
+
 
 @dataclass
 class AmendmentPage:
@@ -213,18 +229,7 @@ def _support_count():
 def amendments_of_article(article: Article, round_: Round, filters: AmendmentFilters, viewer: User | None) -> AmendmentPage:
     """One page of an article's amendments in a round, with everything shown beside them: one
     query whatever the thread's length."""
-    where = [Amendment.article_id == article.id, Amendment.round_id == round_.id]
-    if filters.status:
-        where.append(Amendment.status == filters.status)
-    if filters.locale:
-        where.append(Amendment.locale == filters.locale)
-    if filters.region or filters.kind_of_organisation:
-        organisation = sa.select(Organisation.id)
-        if filters.region:
-            organisation = organisation.where(Organisation.region == filters.region)
-        if filters.kind_of_organisation:
-            organisation = organisation.where(Organisation.kind == filters.kind_of_organisation)
-        where.append(Amendment.organisation_id.in_(organisation))
+    where = [Amendment.article_id == article.id, Amendment.round_id == round_.id, *filters.conditions()]
     order = (_support_count().desc(), Amendment.id.desc()) if filters.sort == "supported" else (Amendment.id.desc(),)
     # Beside each amendment, in the same query: its support figures, the viewer's support, its
     # comments, and what the whole selection counts (placeholders included, and without them).

@@ -5,11 +5,18 @@ come through `render_charter`, `render_redline` and `render_report`, so a file i
 whichever way it was asked for.
 """
 
+import functools
+import hashlib
+import importlib.metadata
+import os
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -129,13 +136,59 @@ def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = 
     documents = xml_safe_copy(charter_documents(version, locales, provenance=provenance))
     if progress:
         progress(1)
-    with force_locale(locales[0] if len(locales) == 1 else current_locale()):
-        content = _render_charter(fmt, documents, version)
+    locale = locales[0] if len(locales) == 1 else current_locale()
+    # A published version never changes: its files are built once (a PDF with provenance takes
+    # seconds) and kept. Drafts change, and are built every time.
+    cached = _cached_file(version, documents, fmt, lang, locale, provenance) if version.state is VersionState.published else None
+    if cached and cached.exists():
+        content = cached.read_bytes()
+    else:
+        with force_locale(locale):
+            content = _render_charter(fmt, documents, version)
+        content = content if isinstance(content, bytes) else content.encode("utf-8")
+        if cached:
+            _keep(cached, content)
     if progress:
         progress(1)
     suffix = "-provenance" if provenance else ""
     filename = f"{version.charter.slug}-{version.slug}{suffix}.{lang}.{EXTENSIONS.get(fmt, fmt)}"
-    return ExportFile(filename, MIMETYPES[fmt], content if isinstance(content, bytes) else content.encode("utf-8"))
+    return ExportFile(filename, MIMETYPES[fmt], content)
+
+
+def _cached_file(version: Version, documents: list[Document], fmt: str, lang: str, locale: str,
+                 provenance: bool) -> Path:
+    """Where a built charter file is kept: named by the version, the format and the languages,
+    and by a digest of everything printed in it (the document model, which carries the texts and
+    the provenance lines) and of the code that prints it, so any change there is a new file."""
+    printed = repr((version.charter.slug, version.slug, version.published_at, version.created_at, documents))
+    digest = hashlib.sha256(f"{_renderers_digest()}\n{printed}".encode()).hexdigest()[:32]
+    notes = "provenance" if provenance else "plain"
+    return Path(current_app.instance_path) / "exports" / f"charter-{version.id}.{lang}.{locale}.{notes}.{digest}.{fmt}"
+
+
+def _keep(path: Path, content: bytes) -> None:
+    """Written whole or not at all (two processes may build the same file at once), replacing the
+    files kept for this version, format and languages under an older digest."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kind, _digest, fmt = path.name.rsplit(".", 2)
+    for older in path.parent.glob(f"{kind}.*.{fmt}"):
+        older.unlink(missing_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as partial:
+        partial.write(content)
+    os.replace(partial.name, path)
+
+
+@functools.cache
+def _renderers_digest() -> str:
+    """The renderers' code, templates and stylesheet, and the libraries that lay the files out."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parents[1].joinpath("documents").rglob("*")):
+        if source.suffix in {".py", ".html", ".css"}:
+            digest.update(source.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    for library in ("weasyprint", "python-docx", "pydyf"):
+        digest.update(importlib.metadata.version(library).encode())
+    return digest.hexdigest()
 
 
 def _render_charter(fmt: str, documents: list[Document], version: Version) -> str | bytes:
@@ -207,8 +260,9 @@ def report(rounds: list[Round], *, title: str, subtitle: str, locale: str) -> Re
             (_("Supports"), str(account.supports)),
         ]
         result.figures = list(round_services.figures(account).values())
-        supports = round_services.support_counts([a for _, amendments in account.articles for a in amendments])
-        for article, amendments in account.articles:
+        outcomes = round_services.outcomes(rounds).articles  # every amendment: the report is the record
+        supports = round_services.support_counts([a for _, amendments in outcomes for a in amendments])
+        for article, amendments in outcomes:
             heading, _body = _heading_and_body(article, locale)
             result.articles.append(ReportArticle(heading, [_report_amendment(a, supports.get(a.id, 0), len(rounds) > 1)
                                                            for a in amendments]))

@@ -147,19 +147,7 @@ class TriagePage:
 
 
 def _triage_conditions(round_: Round, filters: AmendmentFilters) -> list:
-    conditions = [Amendment.round_id == round_.id]
-    if filters.status:
-        conditions.append(Amendment.status == filters.status)
-    if filters.locale:
-        conditions.append(Amendment.locale == filters.locale)
-    if filters.region or filters.kind_of_organisation:
-        organisations = sa.select(Organisation.id)
-        if filters.region:
-            organisations = organisations.where(Organisation.region == filters.region)
-        if filters.kind_of_organisation:
-            organisations = organisations.where(Organisation.kind == filters.kind_of_organisation)
-        conditions.append(Amendment.organisation_id.in_(organisations))
-    return conditions
+    return [Amendment.round_id == round_.id, *filters.conditions()]
 
 
 def triage(round_: Round, filters: AmendmentFilters, page: int = 1) -> TriagePage:

@@ -139,7 +139,28 @@ class Account:
     contributions_by_language: Counter = field(default_factory=Counter)
     amendments_by_status: Counter = field(default_factory=Counter)
     contributions_by_week: list[tuple[datetime, int]] = field(default_factory=list)
-    articles: list[tuple[Article, list[Amendment]]] = field(default_factory=list)
+
+
+OUTCOMES_PAGE_SIZE = 50
+
+
+@dataclass
+class Outcomes:
+    """Amendments and their outcomes, grouped by article in the charter's order: all of them
+    (the report), or one page (the public account)."""
+
+    articles: list[tuple[Article, list[Amendment]]]
+    total: int
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * OUTCOMES_PAGE_SIZE + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.page * OUTCOMES_PAGE_SIZE, self.total)
 
 
 INDIVIDUALS = "individual"
@@ -200,21 +221,32 @@ def account(rounds: Round | list[Round]) -> Account:
         .where(Amendment.round_id.in_(round_ids))
     )
     result.contributions_by_week = _weekly(rounds, visible_amendment, visible_comment) if rounds else []
-
-    amendments = db.session.scalars(
-        sa.select(Amendment).where(visible_amendment).order_by(Amendment.id)
-        .options(joinedload(Amendment.organisation), joinedload(Amendment.author), joinedload(Amendment.article),
-                 joinedload(Amendment.recorded_by))
-    ).all()
-    by_article: dict[int, list[Amendment]] = {}
-    for amendment in amendments:
-        by_article.setdefault(amendment.article_id, []).append(amendment)
-    articles = db.session.scalars(
-        sa.select(Article).where(Article.id.in_(by_article)).order_by(Article.position)
-        .options(selectinload(Article.texts), joinedload(Article.version))
-    ).all() if by_article else []
-    result.articles = [(article, by_article[article.id]) for article in articles]
     return result
+
+
+def outcomes(rounds: Round | list[Round], *, status: str = "", page: int | None = None) -> Outcomes:
+    """The visible amendments of the rounds (of one status if given) with their outcomes, in the
+    charter's order: every one, or the `page`-th page of OUTCOMES_PAGE_SIZE, so that the public
+    account costs the same whatever the size of the round."""
+    rounds = [rounds] if isinstance(rounds, Round) else rounds
+    conditions = [Amendment.round_id.in_([r.id for r in rounds]), Amendment.visibility == Visibility.visible]
+    if status:
+        conditions.append(Amendment.status == status)
+    query = (sa.select(Amendment).join(Article, Article.id == Amendment.article_id).where(*conditions)
+             .order_by(Article.position, Amendment.id)
+             .options(joinedload(Amendment.organisation), joinedload(Amendment.author),
+                      joinedload(Amendment.article).selectinload(Article.texts), joinedload(Amendment.recorded_by)))
+    total = pages = 1
+    if page is not None:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*conditions))
+        pages = max(1, -(-total // OUTCOMES_PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        query = query.limit(OUTCOMES_PAGE_SIZE).offset((page - 1) * OUTCOMES_PAGE_SIZE)
+    amendments = db.session.scalars(query).all()
+    by_article: dict[Article, list[Amendment]] = {}
+    for amendment in amendments:
+        by_article.setdefault(amendment.article, []).append(amendment)
+    return Outcomes(list(by_article.items()), total if page is not None else len(amendments), page or 1, pages)
 
 
 def _person(model):
@@ -233,17 +265,25 @@ def support_counts(amendments: list[Amendment]) -> dict[int, int]:
 
 
 def _weekly(rounds: list[Round], visible_amendment, visible_comment) -> list[tuple[datetime, int]]:
-    """Contributions per week from the first opening, counted in Python (portable across databases)."""
-    moments = list(db.session.scalars(sa.select(Amendment.created_at).where(visible_amendment)))
-    moments += list(db.session.scalars(sa.select(Comment.created_at).where(visible_comment)))
+    """Contributions per week from the first opening, counted by the database: one grouped query
+    per kind, whatever the number of contributions."""
     start = min(r.opens_at for r in rounds)
     end = min(max(r.effective_close for r in rounds), utcnow())
-    weeks = max(1, (end - start).days // 7 + 1)
-    counts = [0] * weeks
-    for moment in moments:
-        index = min(max((moment - start).days // 7, 0), weeks - 1)
-        counts[index] += 1
-    return [(start + timedelta(weeks=n), counts[n]) for n in range(weeks)]
+    weeks = [start + timedelta(weeks=n) for n in range(max(1, (end - start).days // 7 + 1))]
+    counts = [0] * len(weeks)
+    for model, where in ((Amendment, visible_amendment), (Comment, visible_comment)):
+        moments = sa.select(_week_of(model.created_at, weeks).label("week")).where(where).subquery()
+        for week, count in db.session.execute(sa.select(moments.c.week, sa.func.count()).group_by(moments.c.week)):
+            counts[week] += count
+    return list(zip(weeks, counts))
+
+
+def _week_of(moment, weeks: list[datetime]):
+    """The index of the last week that began at or before the moment; anything before the first
+    week counts in it, anything after the last in the last. Comparisons only: exact, and the same
+    on SQLite and PostgreSQL (date arithmetic in SQL is neither)."""
+    later_weeks = [(moment >= begins, sa.literal_column(str(n))) for n, begins in reversed(list(enumerate(weeks)))][:-1]
+    return sa.case(*later_weeks, else_=sa.literal_column("0")) if later_weeks else sa.literal_column("0")
 
 
 def figures(account: Account) -> dict[str, Figure]:

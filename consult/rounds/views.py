@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from consult.documents.charts import bar_chart
 from consult.extensions import db
-from consult.models import Region, Round, Version
+from consult.models import AmendmentStatus, Region, Round, Version
 from consult.permissions import Action, authorize, checked, public, requires
 from consult.rounds import bp, forms, services
 
@@ -31,7 +31,11 @@ def show(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     authorize(Action.view_version, round_.version)
     account = services.account(round_)
-    return render_template("rounds/show.html", round=round_, account=account, state=services.state(round_),
+    status = request.args.get("status", "")
+    status = status if status in {s.value for s in AmendmentStatus} else ""
+    outcomes = services.outcomes(round_, status=status, page=request.args.get("page", 1, type=int))
+    return render_template("rounds/show.html", round=round_, account=account, outcomes=outcomes, status=status,
+                           state=services.state(round_),
                            charts=_charts(account), close_form=forms.CloseRoundForm(prefix="close"),
                            extend_form=forms.ExtendRoundForm(prefix="extend",
                                                              closes_at=round_.effective_close.replace(tzinfo=None)))

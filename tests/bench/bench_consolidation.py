@@ -3,10 +3,14 @@
 In one run it builds the consultation, then times starting the consolidation, the workbench
 overview (page and query count) and applying every amendment (merge + save + provenance), and
 compares the cost per amendment with a run a tenth the size, so the figures are ratios that hold
-on any machine. Run: .venv/bin/python tests/bench/bench_consolidation.py [--database URL]
+on any machine. With --routes every amendment goes through the workbench's own pages instead
+(the article, the merge, the confirmation), as a moderator would apply it.
+Run: .venv/bin/python tests/bench/bench_consolidation.py [--database URL] [--routes]
 """
 
 import argparse
+import html
+import re
 import sys
 import tempfile
 import time
@@ -76,7 +80,7 @@ def moderator_of():
     return db.session.scalar(sa.select(User).where(User.email == "mod@bench.test"))
 
 
-def run(app, n_articles: int, n_amendments: int) -> dict:
+def run(app, n_articles: int, n_amendments: int, through_routes: bool = False) -> dict:
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -105,25 +109,55 @@ def run(app, n_articles: int, n_amendments: int) -> dict:
         pairs = [(row.article.id, amendment.id) for row in consolidation.overview(new) if row.pending
                  for amendment in consolidation.article_work(row.article).amendments if consolidation.is_pending(amendment)]
         db.session.remove()
-        start = time.perf_counter()
-        conflicts = 0
-        for article_id, amendment_id in pairs:
-            article = consolidation.load_article(article_id)
-            amendment = db.session.get(Amendment, amendment_id)
-            title, body = consolidation.preview(article, amendment)
-            if not body.clean:
-                conflicts += 1
-            else:
-                consolidation.incorporate(moderator_of(), article, amendment, title=title.text, body=body.text,
-                                          expected_revision=article.exact_text("en").revision)
-            db.session.commit()
-            db.session.remove()
-        figures["apply_all"] = time.perf_counter() - start
-        figures["conflicts"] = conflicts
-        figures["per_amendment_ms"] = figures["apply_all"] / n_amendments * 1000
+        if not through_routes:
+            figures["apply_all"], figures["conflicts"] = _through_services(pairs)
+        engine = db.engine
+    if through_routes:  # no app context held around the requests: each pushes its own, as in production
+        figures["apply_all"], figures["conflicts"] = _through_routes(client, pairs)
+    figures["per_amendment_ms"] = figures["apply_all"] / n_amendments * 1000
+    engine.dispose()
+    return figures
+
+
+def _through_services(pairs: list[tuple[int, int]]) -> tuple[float, int]:
+    start = time.perf_counter()
+    conflicts = 0
+    for article_id, amendment_id in pairs:
+        article = consolidation.load_article(article_id)
+        amendment = db.session.get(Amendment, amendment_id)
+        title, body = consolidation.preview(article, amendment)
+        if not body.clean:
+            conflicts += 1
+        else:
+            consolidation.incorporate(moderator_of(), article, amendment, title=title.text, body=body.text,
+                                      expected_revision=article.exact_text("en").revision)
+        db.session.commit()
         db.session.remove()
-        db.engine.dispose()
-        return figures
+    return time.perf_counter() - start, conflicts
+
+
+FORM_FIELD = re.compile(r'name="(revision|title)" value="([^"]*)"|<textarea name="body"[^>]*>(.*?)</textarea>', re.S)
+
+
+def _through_routes(client, pairs: list[tuple[int, int]]) -> tuple[float, int]:
+    """What a moderator does for each amendment, request by request, each in its own app context:
+    open the article, ask for the merge, confirm it (then the article again, where the redirect
+    leads)."""
+    conflicts = 0
+    start = time.perf_counter()
+    for article_id, amendment_id in pairs:
+        assert client.get(f"/consolidation/articles/{article_id}").status_code == 200
+        merge = client.post(f"/consolidation/articles/{article_id}/apply/{amendment_id}")
+        assert merge.status_code == 200
+        fields = {}
+        for name, value, textarea in FORM_FIELD.findall(merge.get_data(as_text=True)):
+            fields.setdefault(name or "body", html.unescape(value if name else textarea))
+        if 'name="body" hidden' not in merge.get_data(as_text=True):
+            conflicts += 1  # no clean merge to confirm as it is
+            continue
+        done = client.post(f"/consolidation/articles/{article_id}/incorporate/{amendment_id}", data=fields)
+        assert done.status_code == 302, done.get_data(as_text=True)[:500]
+    return time.perf_counter() - start, conflicts
 
 
 def main() -> None:
@@ -131,14 +165,17 @@ def main() -> None:
     parser.add_argument("--database")
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--amendments", type=int, default=2000)
+    parser.add_argument("--routes", action="store_true",
+                        help="apply through the workbench's own routes (requests) rather than its services")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         uri = args.database or f"sqlite:///{tmp}/bench.sqlite"
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "WTF_CSRF_ENABLED": False}, instance_path=tmp)
-        small = run(app, args.articles, args.amendments // 10)
-        big = run(app, args.articles, args.amendments)
-    print(f"database: {uri.split(':')[0]}; {args.articles} articles")
+        small = run(app, args.articles, args.amendments // 10, args.routes)
+        big = run(app, args.articles, args.amendments, args.routes)
+    print(f"database: {uri.split(':')[0]}; {args.articles} articles; applied through "
+          f"{'the workbench routes' if args.routes else 'the services'}")
     for label, f, n in (("small", small, args.amendments // 10), ("full", big, args.amendments)):
         print(f"{label:5} {n:5} amendments: start {f['start']:.2f} s, overview page {f['overview_page'] * 1000:.0f} ms "
               f"({f['overview_queries']} queries), apply all {f['apply_all']:.1f} s "
