@@ -1,5 +1,6 @@
 """Article threads: amendments with redlines, supports, comments — the rules, on both databases."""
 
+import re
 import threading
 
 import pytest
@@ -449,3 +450,20 @@ def test_the_article_page_costs_the_same_queries_for_5_or_300_comments(client, l
     participant = [_article_page_queries(client, article, r) for r in (open_round, big_round)]
     assert visitor[0] == visitor[1] <= 12
     assert participant[0] == participant[1] <= 12
+
+
+def test_page_links_keep_the_query_but_cannot_be_steered_by_it(client, make_user, article, open_round):
+    """Page links repeat the address's own arguments; url_for's own switches among them
+    (`_external`, `_scheme`) must not turn a link into another site's or a script."""
+    author = make_user()
+    for n in range(25):
+        amendments.propose(author, open_round, article, amendments.Proposal(AmendmentKind.add, "en", f"New {n}",
+                                                                           f"Text {n}.", "why"))
+    db.session.commit()
+    page = client.get(f"/charter/articles/{article.id}?round={open_round.id}&language=en"
+                      "&_external=1&_scheme=javascript&_anchor=x").get_data(as_text=True)
+    links = re.findall(r'<nav class="pagination"[^>]*>(.*?)</nav>', page, re.S)[0]
+    hrefs = re.findall(r'href="([^"]+)"', links)
+    assert hrefs and all(h.startswith(f"/charter/articles/{article.id}?") for h in hrefs)
+    assert all("javascript" not in h.split("?")[0] and "page=2" in h for h in hrefs[:1])
+    assert f"round={open_round.id}" in hrefs[0] and "language=en" in hrefs[0]
