@@ -88,9 +88,8 @@ def test_a_file_that_is_not_sound_is_not_restored(app, backend, runner, make_use
     assert db.session.scalar(sa.text("SELECT count(*) FROM users")) == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL's backups are pg_dump's
 def test_a_backup_never_overwrites_a_file(app, backend, runner, tmp_path):
-    if backend == "postgresql":
-        pytest.skip("PostgreSQL backups are pg_dump's")
     existing = tmp_path / "existing.sqlite"
     existing.write_text("keep me")
     result = runner.invoke(args=["backup", str(existing)])
