@@ -56,10 +56,10 @@ def take_write_lock(connection: Connection) -> None:
     """On SQLite, make this transaction the writer, waiting for the lock; elsewhere nothing (row locks do)."""
     if connection.dialect.name != "sqlite" or connection.info.get(_WRITING, True):
         return
-    connection.info[_WRITING] = True
     # Nothing is written yet, so ending the read snapshot loses nothing. Straight to the driver:
     # SQLAlchemy still holds its transaction, which now continues as the writer.
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection.in_transaction:
         dbapi_connection.execute("COMMIT")
     dbapi_connection.execute("BEGIN IMMEDIATE")
+    connection.info[_WRITING] = True  # only once held: a timeout must not leave writes outside a transaction

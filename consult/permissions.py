@@ -40,6 +40,7 @@ class Action(StrEnum):
     manage_own_account = "manage_own_account"
     propose_amendment = "propose_amendment"
     support_amendment = "support_amendment"
+    withdraw_support = "withdraw_support"
     comment = "comment"
     edit_amendment = "edit_amendment"
     withdraw_amendment = "withdraw_amendment"
@@ -129,6 +130,11 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
                                       "another moderator decides on it."))
         return _moderator_round_rule(action, obj, now)
 
+    if action is Action.withdraw_support and isinstance(obj, Amendment):
+        # taking one's own support back needs no eligibility, even on a hidden amendment
+        if obj.status is not AmendmentStatus.submitted:
+            return Decision(False, _l("This amendment has been answered or withdrawn and can no longer be supported."))
+        return _round_open(obj.round, now)
     if action in _ROUND_FEATURE and _hidden(obj):
         return Decision(False, _l("A moderator hid this contribution; it can no longer be supported or replied to."))
 
@@ -144,6 +150,8 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
     if action in (Action.edit_comment, Action.delete_comment):
         return _own_comment(user, obj, now)
     if action is Action.report:
+        if isinstance(obj, Amendment | Comment) and obj.author_id == user.id:
+            return Decision(False, _l("This is your own contribution: edit or withdraw it instead."))
         return ALLOW
     if action is Action.decide_membership:
         return _membership_decision(user, obj)

@@ -5,9 +5,8 @@ import functools
 import hashlib
 import os
 from pathlib import Path
-from urllib.parse import urlencode
 
-from flask import Flask, Request, current_app, render_template, request, url_for
+from flask import Flask, Request, current_app, render_template, request
 from flask_login import current_user
 from flask_babel import format_number, gettext, lazy_gettext as _l, ngettext
 from markupsafe import Markup
@@ -16,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
 from consult import compression, fragments, i18n, permissions
+from consult.addresses import page_link
 from consult.accounts import services as accounts
 from consult.charter import labels
 from consult.extensions import db, login_manager
@@ -25,6 +25,7 @@ from consult.contributions import new_submission_token
 from consult.models import AmendmentStatus, OrganisationKind, Region, User
 from consult.text.normalise import ControlCharacterError, control_characters, normalise
 from consult.text.redline import inline_redline_html, redline_html
+
 
 ERROR_MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -177,20 +178,6 @@ def static_version(filename: str) -> str | None:
 def _digest(path: str, mtime_ns: int, size: int) -> str:
     """Read once per version of the file (its time and size are in the key)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
-def page_link(param: str, anchor: str | None = None):
-    """The address of page n of a list shown on this page: this address with `param` set. The path
-    comes from the route and the query is re-encoded from its own arguments, so nothing a visitor
-    puts in the query (`_external`, `_scheme`…) can steer the link, as `url_for(**request.args)` could."""
-    path = url_for(request.endpoint, **(request.view_args or {}))
-    kept = [(key, value) for key, value in request.args.items(multi=True) if key != param]
-
-    def link(number: int) -> str:
-        query = urlencode(kept + ([(param, str(number))] if number > 1 else []))
-        return path + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
-
-    return link
 
 
 def _unread_notices() -> int:

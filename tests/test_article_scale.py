@@ -6,9 +6,10 @@ import pytest
 from babel.dates import format_date
 from flask_babel import refresh
 
+from consult.amendments import services as amendments
 from consult.comments import services as comments
 from consult.extensions import db
-from consult.models import Role, RoundState
+from consult.models import AmendmentKind, AmendmentStatus, Role, RoundState, utcnow
 from consult.moderation import services as moderation
 from consult.permissions import Action, CommentRights, decide
 from tests.conftest import put_round_in_state
@@ -141,3 +142,73 @@ def test_the_per_page_decisions_are_those_of_decide(make_user, make_organisation
             assert rights.moderate(comment) == bool(decide(viewer, Action.moderate, comment))
             assert rights.report(comment) == (bool(decide(viewer, Action.report, comment))
                                               and comment.author_id != getattr(viewer, "id", None))
+
+
+def test_a_visitors_kept_discussion_is_the_one_rendered_afresh(client, app, make_user, article, open_round):
+    """A visitor's page keeps the whole list of comments (nobody's controls are in it): taken from
+    the cache or rendered anew, it is the same markup."""
+    author = make_user()
+    first, _ = comments.post(author, open_round, article, body="First", locale="en")
+    comments.post(make_user(), open_round, article, body="A reply", locale="es", parent=first)
+    comments.post(author, open_round, article, body="Second", locale="fr")
+    db.session.commit()
+
+    def discussion_of(page: str) -> str:
+        return page[page.index('<section class="discussion"'):]
+
+    kept = discussion_of(page_of(client, article, open_round))
+    assert discussion_of(page_of(client, article, open_round)) == kept
+    app.extensions["fragments"].clear()
+    assert discussion_of(page_of(client, article, open_round)) == kept
+    assert "A reply" in kept and "Second" in kept and "Report" not in kept and "Reply</summary>" not in kept
+
+
+def test_who_says_whether_the_organisation_is_verified_and_follows_it(client, login, make_user, make_organisation,
+                                                                      article, open_round):
+    city = make_organisation(name="Checked City", verified=False)
+    author = make_user(organisation=city)
+    amendments.propose(author, open_round, article, amendments.Proposal(AmendmentKind.delete, "en", "", "", "Why"))
+    comments.post(author, open_round, article, body="Words", locale="en")
+    db.session.commit()
+    assert page_of(client, article, open_round).count("not verified") == 2  # the amendment card and the comment
+
+    city.verified_at = utcnow()
+    db.session.commit()
+    assert "not verified" not in page_of(client, article, open_round)
+    login(make_user())  # the per-reader rendering says the same
+    assert "not verified" not in page_of(client, article, open_round)
+
+
+def test_kept_amendment_cards_follow_every_change(client, login, make_user, article, open_round):
+    """A visitor's page keeps the whole list of amendment cards: any change to what they show is
+    another key, whether the reader is a visitor or logged in."""
+    author, moderator, supporter = make_user(), make_user(role=Role.moderator, organisation=None), make_user()
+    amendment, _ = amendments.propose(author, open_round, article,
+                                      amendments.Proposal(AmendmentKind.delete, "en", "", "", "First reason"))
+    db.session.commit()
+    assert "First reason" in page_of(client, article, open_round)
+
+    amendments.edit(amendment, title="", body="", rationale="Second reason")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "Second reason" in page and "First reason" not in page
+
+    amendments.support(supporter, amendment)
+    comments.post(supporter, open_round, article, amendment=amendment, body="On it", locale="en")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "1 person" in page and "1 comment<" in page
+
+    moderation.answer(moderator, amendment, AmendmentStatus.rejected, "Not this time")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "Not this time" in page and str(AmendmentStatus.rejected.label) in page
+
+    moderation.hide(moderator, amendment, "Abusive")
+    db.session.commit()
+    page = page_of(client, article, open_round)
+    assert "A moderator hid this amendment: Abusive" in page and "Not this time" not in page
+
+    login(supporter)  # a reader with controls gets the cards one by one, from the same snapshots
+    page = page_of(client, article, open_round)
+    assert "A moderator hid this amendment: Abusive" in page and "1 person" in page

@@ -61,7 +61,7 @@ def test_requires_verified_organisation_counts_only_approved_membership(client, 
     round_ = make_round(RoundState.open, requires_verified_organisation=True)
     person = register_for(client, gwangju)
     assert not decide(person, Action.propose_amendment, round_)
-    accounts.approve_membership(gwangju.contact, person)
+    accounts.approve_membership(gwangju.contact, person, gwangju)
     assert decide(person, Action.propose_amendment, round_)
 
 
@@ -146,7 +146,7 @@ def test_moving_to_another_organisation_leaves_the_contact_role_behind(gwangju, 
     seoul = db.session.get(Organisation, make_user().organisation_id)
     accounts.request_membership(contact, seoul)
     assert contact.organisation == gwangju  # still a member meanwhile
-    accounts.approve_membership(secretariat, contact)
+    accounts.approve_membership(secretariat, contact, seoul)
     db.session.commit()
     assert contact.organisation == seoul and not contact.is_contact
     db.session.expire_all()
@@ -267,7 +267,7 @@ def test_a_squatting_attempt_by_a_known_address_changes_nothing(client, gwangju,
 
 def test_roles_are_untouched_by_membership(gwangju, secretariat, client):
     person = register_for(client, gwangju)
-    accounts.approve_membership(secretariat, person)
+    accounts.approve_membership(secretariat, person, gwangju)
     assert person.role is Role.participant
 
 
@@ -279,3 +279,24 @@ def test_the_demo_shows_the_flow(demo):
     unverified_contacts = [o.contact for o in db.session.scalars(sa.select(Organisation)) if o.contact and not o.is_verified]
     assert unverified_contacts and not any(decide(c, Action.decide_membership, c.organisation)
                                            for c in unverified_contacts)
+
+
+def test_a_request_cancelled_meanwhile_is_not_approved(gwangju, client):
+    """The decision reads the request again under a lock: what was cancelled stays cancelled."""
+    person = register_for(client, gwangju)
+    contact = gwangju.contact
+    accounts.cancel_membership_request(person)
+    with pytest.raises(accounts.MembershipError):
+        accounts.approve_membership(contact, person, gwangju)
+    assert person.organisation is None and person.requested_organisation_id is None
+
+
+def test_two_people_founding_the_same_organisation_at_once_give_one_organisation(app, gwangju, monkeypatch):
+    """The name check and the insert are not atomic: the loser of the race asks to join instead."""
+    monkeypatch.setattr(accounts, "affiliation_for", lambda new: new)  # as if the check ran before the other's insert
+    new = accounts.NewOrganisation(name=gwangju.name.upper(), kind=gwangju.kind, country="KR", region=gwangju.region)
+    person = accounts.register_participant(email="late@example.org", name="Late", password=PASSWORD, locale="en",
+                                           country="KR", affiliation=new)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Organisation.name_key == gwangju.name_key)) == 1
+    assert person.organisation is None and person.requested_organisation_id == gwangju.id

@@ -329,3 +329,23 @@ def test_answer_redirect_keeps_only_the_filters(client, people, scene):
                            data={f"{prefix}-status": "accepted", f"{prefix}-answer": "ok"})
     assert response.status_code == 302 and response.headers["Location"].startswith("/moderation/rounds/")
     assert "status=submitted" in response.headers["Location"] and "_external" not in response.headers["Location"]
+
+
+def test_an_answer_and_a_withdrawal_made_at_once_do_not_overwrite_each_other(scene, people):
+    """Each reads the amendment again under a row lock: whichever comes second is refused."""
+    from consult.amendments import services as amendment_services
+
+    amendment = scene["amendment"]
+    db.session.commit()
+    with db.engine.begin() as other:  # the author withdraws in another transaction
+        other.execute(sa.update(Amendment).where(Amendment.id == amendment.id).values(status="withdrawn"))
+    with pytest.raises(moderation.ModerationError):
+        moderation.answer(people["moderator"], amendment, AmendmentStatus.accepted, "Yes")
+    assert amendment.status is AmendmentStatus.withdrawn and amendment.answered_at is None
+    db.session.rollback()
+
+    with db.engine.begin() as other:  # and the other way round: answered while the author withdraws
+        other.execute(sa.update(Amendment).where(Amendment.id == amendment.id).values(status="rejected"))
+    with pytest.raises(amendment_services.AmendmentError):
+        amendment_services.withdraw(amendment)
+    assert amendment.status is AmendmentStatus.rejected

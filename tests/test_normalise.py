@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from consult.extensions import db
-from consult.models import Amendment, AmendmentKind, Comment, RoundState, User
+from consult.models import Amendment, AmendmentKind, Comment, Round, RoundState, User
 from consult.text.normalise import ControlCharacterError, clean, control_characters, normalise
 from tests.conftest import PASSWORD, count_rows
 
@@ -121,7 +121,9 @@ def test_the_migration_normalises_stored_text(app, backend, make_user, article, 
     db.session.add(Comment(round=open_round, article=article, author=author, locale="en", body=crlf, body_html=crlf))
     untouched = Comment(round=open_round, article=article, author=author, locale="en", body="clean", body_html="clean")
     db.session.add(untouched)
+    open_round.descriptions = {**open_round.descriptions, "en": crlf}
     db.session.commit()
+    round_id = open_round.id
     amendment_id, author_id, author_name = amendment.id, author.id, author.name
     db.session.close()
     with db.engine.begin() as conn:
@@ -135,6 +137,7 @@ def test_the_migration_normalises_stored_text(app, backend, make_user, article, 
     assert (stored.base_text, stored.body, stored.rationale) == (expected, expected + "!", expected)
     assert {c.body for c in db.session.scalars(sa.select(Comment))} == {expected, "clean"}
     assert db.session.get(User, author_id).name == author_name
+    assert db.session.get(Round, round_id).descriptions["en"] == expected
     db.session.close()
     with db.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")

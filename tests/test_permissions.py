@@ -340,7 +340,7 @@ def test_pending_membership_gives_nothing_in_a_restricted_round(app, asia_reques
     assert _participate(client, action, asia_request) == 403
     assert (count_rows(Amendment), count_rows(Comment), count_rows(Support)) == before
 
-    accounts.approve_membership(asia_request["contact"], pending)  # approved: now it counts
+    accounts.approve_membership(asia_request["contact"], pending, asia_request["contact"].organisation)  # approved: now it counts
     db.session.commit()
     assert decide(pending, action, asia_request["round"])
     assert _participate(client, action, asia_request) == 302

@@ -467,3 +467,28 @@ def test_page_links_keep_the_query_but_cannot_be_steered_by_it(client, make_user
     assert hrefs and all(h.startswith(f"/charter/articles/{article.id}?") for h in hrefs)
     assert all("javascript" not in h.split("?")[0] and "page=2" in h for h in hrefs[:1])
     assert f"round={open_round.id}" in hrefs[0] and "language=en" in hrefs[0]
+
+
+def test_a_support_can_be_taken_back_while_the_round_is_open_and_the_amendment_unanswered(
+        client, login, make_user, article, open_round):
+    from consult.models import Support
+    from consult.moderation import services as moderation
+
+    author, supporter = make_user(), make_user()
+    moderator = make_user(role=Role.moderator, organisation=None)
+    amendment, _ = amendments.propose(author, open_round, article, amendments.Proposal(AmendmentKind.delete, "en", "", "", "x"))
+    amendments.support(supporter, amendment)
+    moderation.hide(moderator, amendment, "Off topic")
+    db.session.commit()
+    login(supporter)
+    page = client.get(f"/amendments/{amendment.id}").get_data(as_text=True)
+    assert "Withdraw my support" in page  # even hidden: it is one's own support
+    assert client.post(f"/amendments/{amendment.id}/support", data={"undo": "1"}).status_code == 302
+    assert count_rows(Support) == 0
+
+    amendments.support(supporter, amendment)
+    moderation.answer(moderator, amendment, AmendmentStatus.rejected, "No")
+    db.session.commit()
+    assert "Withdraw my support" not in client.get(f"/amendments/{amendment.id}").get_data(as_text=True)
+    assert client.post(f"/amendments/{amendment.id}/support", data={"undo": "1"}).status_code == 403
+    assert count_rows(Support) == 1

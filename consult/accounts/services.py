@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -112,7 +113,11 @@ def register_participant(
     if user is None:
         return None
     if isinstance(affiliation, NewOrganisation):
-        found_organisation(user, affiliation)
+        try:
+            with db.session.begin_nested():  # someone may register the same name at this moment
+                found_organisation(user, affiliation)
+        except IntegrityError:
+            request_membership(user, organisation_named(affiliation.name))
     elif affiliation is not None:
         request_membership(user, affiliation)
     return user
@@ -151,9 +156,17 @@ def cancel_membership_request(user: User) -> None:
     db.session.flush()
 
 
-def approve_membership(actor: User, person: User) -> None:
+def _waiting_request(person: User, organisation: Organisation) -> None:
+    """The request to `organisation` is still there, read again under a row lock: a cancellation or
+    another decision made meanwhile wins, and this one changes nothing."""
+    db.session.refresh(person, with_for_update=True)
+    if person.requested_organisation_id != organisation.id:
+        raise MembershipError("gone")
+
+
+def approve_membership(actor: User, person: User, organisation: Organisation) -> None:
     """The person joins the organisation they asked to join (and leaves the one they were in)."""
-    organisation = person.requested_organisation
+    _waiting_request(person, organisation)
     audit.record(actor, "approve_membership", person, organisation_id=organisation.id,
                  organisation=organisation.name, previous_organisation_id=person.organisation_id,
                  requested_at=person.requested_at, email=person.email)
@@ -161,8 +174,8 @@ def approve_membership(actor: User, person: User) -> None:
     cancel_membership_request(person)
 
 
-def refuse_membership(actor: User, person: User) -> None:
-    organisation = person.requested_organisation
+def refuse_membership(actor: User, person: User, organisation: Organisation) -> None:
+    _waiting_request(person, organisation)
     audit.record(actor, "refuse_membership", person, organisation_id=organisation.id,
                  organisation=organisation.name, requested_at=person.requested_at, email=person.email)
     cancel_membership_request(person)

@@ -1,4 +1,3 @@
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -9,16 +8,7 @@ from consult.extensions import db, limiter
 from consult.forms import ConfirmForm
 from consult.models import Organisation, OrganisationKind, Region, User
 from consult.permissions import Action, authorize, can, checked, public, requires
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only ever follow a local path: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
+from consult.addresses import safe_next
 
 
 def _auth_limit() -> str:
@@ -241,17 +231,18 @@ def decide_membership(organisation_id: int, user_id: int, decision: str):
     person = db.get_or_404(User, user_id)
     back = safe_next(request.form.get("next"), url_for(".membership_requests", organisation_id=organisation.id))
     if not ConfirmForm().validate_on_submit():
-        pass
-    elif person.requested_organisation_id != organisation.id:
+        return redirect(back)
+    try:
+        if decision == "approve":
+            services.approve_membership(current_user, person, organisation)
+            flash(_("%(name)s is now a member of %(organisation)s.", name=person.name,
+                    organisation=organisation.name), "success")
+        else:
+            services.refuse_membership(current_user, person, organisation)
+            flash(_("The request of %(name)s to join %(organisation)s has been refused.", name=person.name,
+                    organisation=organisation.name), "info")
+    except services.MembershipError:
         flash(_("This request is no longer waiting: it was decided or cancelled."), "info")
-    elif decision == "approve":
-        services.approve_membership(current_user, person)
-        flash(_("%(name)s is now a member of %(organisation)s.", name=person.name, organisation=organisation.name),
-              "success")
-    else:
-        services.refuse_membership(current_user, person)
-        flash(_("The request of %(name)s to join %(organisation)s has been refused.", name=person.name,
-                organisation=organisation.name), "info")
     return redirect(back)
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from consult.comments.services import FOUND_BY_READERS, OrganisationFace, PersonFace, who_fields
+from consult.comments.services import FOUND_BY_READERS, OrganisationFace, PersonFace, who_fields, who_from_row, with_who
 from consult.contributions import create_once, lock_open_round
 from consult.extensions import db
 from consult.models import (
@@ -92,6 +92,10 @@ def edit(amendment: Amendment, *, title: str, body: str, rationale: str) -> None
 
 
 def withdraw(amendment: Amendment) -> None:
+    """Refused with AmendmentError when a moderator answered it meanwhile: the answer stands."""
+    db.session.refresh(amendment, with_for_update=True)
+    if amendment.status is not AmendmentStatus.submitted:
+        raise AmendmentError("answered")
     amendment.status = AmendmentStatus.withdrawn
     db.session.flush()
 
@@ -218,6 +222,13 @@ class AmendmentPage:
     supports: dict[int, SupportSummary] = field(default_factory=dict)
     supported: set[int] = field(default_factory=set)
     comment_counts: dict[int, int] = field(default_factory=dict)
+    faces: dict[int, "AmendmentFace"] = field(default_factory=dict)  # what each card shows, by id
+
+    def cards(self) -> tuple:
+        """The page as plain values, (face, support figures, comments) per amendment: what a reader
+        who can act on none of them sees, so the key its whole markup is kept under."""
+        return tuple((self.faces[a.id], self.supports.get(a.id, SupportSummary()), self.comment_counts[a.id])
+                     for a in self.items)
 
 
 def _support_count():
@@ -243,27 +254,32 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
     mine = sa.exists().where(of_it, Support.user_id == viewer.id) if viewer is not None and viewer.is_authenticated \
         else sa.false()
     comments = sa.select(sa.func.count()).where(FOUND_BY_READERS, Comment.amendment_id == Amendment.id).scalar_subquery()
-    selection = (sa.func.count().over(), sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))).over())
+    selection = (sa.func.count().over().label("total"),
+                 sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))).over().label("visible"))
 
     def page_of(page: int) -> list:
-        return db.session.execute(
-            sa.select(Amendment, *figures, mine, comments, *selection).where(*where).order_by(*order)
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-            .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
+        # The page is chosen (and the selection counted) in an inner query, so that what is shown beside
+        # each amendment is worked out for the amendments of this page only, not for the whole selection.
+        chosen = (sa.select(Amendment.id, *selection).where(*where).order_by(*order)
+                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
+        return db.session.execute(with_who(
+            sa.select(Amendment, *figures, mine, comments, chosen.c.total, chosen.c.visible)
+            .join(chosen, chosen.c.id == Amendment.id).order_by(*order), Amendment)
         ).all()
 
     page = max(filters.page, 1)
     rows, total, visible = page_of(page), 0, 0
     if rows:
-        total, visible = rows[0][-2:]
+        total, visible = rows[0][6:8]
     elif page > 1:  # past the end (an old link): the last page
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*where))
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
-        total, visible = rows[0][-2:] if rows else (0, 0)
+        total, visible = rows[0][6:8] if rows else (0, 0)
     result = AmendmentPage(items=[], total=total, visible=visible, page=page, pages=max(1, -(-total // PAGE_SIZE)))
-    for amendment, people, organisations, regions, supported, n_comments, *_ in rows:
+    for amendment, people, organisations, regions, supported, n_comments, _total, _visible, *who in rows:
         result.items.append(amendment)
+        result.faces[amendment.id] = _face(amendment, who)
         if people:
             result.supports[amendment.id] = SupportSummary(people, organisations, regions)
         if supported:
@@ -297,12 +313,19 @@ class AmendmentFace(NamedTuple):
     on_behalf_of_organisation: bool
 
 
-def face(amendment: Amendment) -> AmendmentFace:
-    a = amendment
+def face(amendment: Amendment | AmendmentFace) -> AmendmentFace:
+    if isinstance(amendment, AmendmentFace):  # a page kept as plain values already
+        return amendment
+    return _face(amendment, None)
+
+
+def _face(a: Amendment, who: list | None) -> AmendmentFace:
+    """The snapshot of an amendment; its who() part from loaded objects, or from with_who() columns."""
     return AmendmentFace(
         id=a.id, kind=a.kind, status=a.status, locale=a.locale, created_at=a.created_at, visibility=a.visibility,
         hidden_reason=a.hidden_reason, base_title=a.base_title, title=a.title, base_text=a.base_text, body=a.body,
-        rationale_html=a.rationale_html, answer_html=a.answer_html, **who_fields(a),
+        rationale_html=a.rationale_html, answer_html=a.answer_html,
+        **(who_fields(a) if who is None else who_from_row(a, who)),
     )
 
 

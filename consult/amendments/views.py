@@ -12,6 +12,7 @@ from consult.forms import ConfirmForm
 from consult.i18n import current_locale
 from consult.models import Amendment, AmendmentKind, Round, Visibility
 from consult.permissions import Action, authorize, check, checked, requires
+from consult.addresses import safe_next
 
 UNCHANGED = "unchanged"
 
@@ -58,8 +59,9 @@ def propose(article_id: int):
     proposal = services.Proposal(kind=kind, locale=form.locale.data, title=form.title.data or "",
                                  body=form.body.data or "", rationale=form.rationale.data)
     try:
-        spend_contribution("amendments", current_user)
         amendment, created = services.propose(current_user, round_, article, proposal, token=form.token.data)
+        if created:  # counted once written: a resubmission or a refusal costs nothing (the 429 rolls it back)
+            spend_contribution("amendments", current_user)
     except ContributionLimitReached as reached:
         refusal = _("You have proposed many amendments in a short time. Yours is not submitted yet; it is kept "
                     "here. Please send it again in %(wait)s.", wait=reached.wait())
@@ -147,8 +149,12 @@ def withdraw(amendment_id: int):
     amendment = services.amendment_with_context(amendment_id) or abort(404)
     authorize(Action.withdraw_amendment, amendment)
     if ConfirmForm().validate_on_submit():
-        services.withdraw(amendment)
-        flash(_("Your amendment has been withdrawn. It stays visible, marked as withdrawn."), "info")
+        try:
+            services.withdraw(amendment)
+        except services.AmendmentError:
+            flash(_("A moderator answered your amendment meanwhile; it can no longer be withdrawn."), "error")
+        else:
+            flash(_("Your amendment has been withdrawn. It stays visible, marked as withdrawn."), "info")
     return redirect(url_for(".show", amendment_id=amendment.id))
 
 
@@ -156,11 +162,13 @@ def withdraw(amendment_id: int):
 @checked
 def support(amendment_id: int):
     amendment = services.amendment_with_context(amendment_id) or abort(404)
-    authorize(Action.support_amendment, amendment)
+    undo = bool(request.form.get("undo"))
+    action = Action.withdraw_support if undo else Action.support_amendment
+    authorize(action, amendment)
     if ConfirmForm().validate_on_submit():
         try:
             spend_contribution("supports", current_user)
-            if request.form.get("undo"):
+            if undo:
                 services.withdraw_support(current_user, amendment)
                 flash(_("Your support has been withdrawn."), "info")
             else:
@@ -171,13 +179,11 @@ def support(amendment_id: int):
                     "%(wait)s.", wait=reached.wait()), "error")
             return reached.respond(render_amendment(amendment))
         except RoundClosed:
-            authorize(Action.support_amendment, amendment)  # the round closed meanwhile: refused, with the reason
+            authorize(action, amendment)  # the round closed meanwhile: refused, with the reason
     return redirect(_back_to(amendment))
 
 
 def _back_to(amendment) -> str:
-    from consult.accounts.views import safe_next
-
     return safe_next(request.form.get("next"), url_for(".show", amendment_id=amendment.id))
 
 
@@ -232,6 +238,7 @@ def repropose(amendment_id: int):
         return reached.respond(render_amendment(old))
     except RoundClosed:
         authorize(Action.propose_amendment, round_)  # the round closed meanwhile: refused, with the reason
+        abort(403)
     if amendment is None:
         flash(_("Your change no longer fits the current text as it stands: adjust it below."), "info")
         return redirect(url_for(".propose", article_id=article.id, round=round_.id, locale=old.locale))

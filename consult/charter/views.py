@@ -62,7 +62,8 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
     amendments = discussion = None
     if round_:
         amendments = amendment_services.amendments_of_article(article, round_, filters, current_user)
-        discussion = comment_services.discussion(round_, article, None, page=request.args.get("cpage", 1, type=int))
+        discussion = comment_services.discussion(round_, article, None, page=request.args.get("cpage", 1, type=int),
+                                                 objects=current_user.is_authenticated)  # a visitor has no controls
         if comment_form is None:
             comment_form = CommentForm(
                 formdata=None, round_id=round_.id, article_id=article.id, token=new_submission_token(),

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from consult.contributions import create_once, lock_open_round
 from consult.extensions import db
-from consult.models import Amendment, Article, Comment, Round, Stance, User, Visibility, utcnow
+from consult.models import Amendment, Article, Comment, Organisation, Round, Stance, User, Visibility, utcnow
 from consult.text.markdown import render_markdown
 
 PAGE_SIZE = 30  # first-level comments on a discussion page
@@ -95,25 +95,103 @@ class Discussion:
     count: int = 0  # comments a reader finds, replies included (FOUND_BY_READERS)
     page: int = 1
     pages: int = 1
+    faces: dict[int, "CommentFace"] = field(default_factory=dict)  # what each comment shown shows, by id
+
+    def threads(self) -> tuple:
+        """The page as plain values, (face, reply faces, replies not shown) per first-level comment: what
+        a reader with no control over any of it sees, so the key its whole markup is kept under."""
+        return tuple((self.faces[c.id], tuple(self.faces[r.id] for r in self.replies.get(c.id, ())),
+                      self.more_replies.get(c.id, 0)) for c in self.comments)
 
 
 _PEOPLE = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.recorded_by))
 
 
-def discussion(round_: Round, article: Article, amendment: Amendment | None, page: int = 1) -> Discussion:
-    """First-level comments page by page, each with its first REPLIES_SHOWN replies: two queries
-    whatever the length of the discussion or of any thread in it."""
+_AUTHOR, _RECORDER, _ORGANISATION = aliased(User), aliased(User), aliased(Organisation)
+_WHO_COLUMNS = (_AUTHOR.name, _AUTHOR.country, _ORGANISATION.name, _ORGANISATION.kind, _ORGANISATION.country,
+                _ORGANISATION.region, _ORGANISATION.verified_at, _RECORDER.name, _RECORDER.country)
+
+
+def with_who(statement, model):
+    """What who() shows of a contribution's author, organisation and recorder, as columns beside it
+    (read back by who_from_row()): the page builds its snapshots from these rows, without loading
+    three more objects per comment."""
+    return (statement.add_columns(*_WHO_COLUMNS)
+            .outerjoin(_AUTHOR, _AUTHOR.id == model.author_id)
+            .outerjoin(_ORGANISATION, _ORGANISATION.id == model.organisation_id)
+            .outerjoin(_RECORDER, _RECORDER.id == model.recorded_by_id))
+
+
+def who_from_row(contribution, values) -> dict:
+    """who_fields() from the nine columns of _who_columns() instead of loaded objects."""
+    (author_name, author_country, org_name, org_kind, org_country, org_region, org_verified_at,
+     recorder_name, recorder_country) = values
+    return dict(
+        author=PersonFace(author_name, author_country),
+        organisation=None if contribution.organisation_id is None else OrganisationFace(
+            org_name, org_kind, org_country, org_region, org_verified_at is not None),
+        recorded_by_id=contribution.recorded_by_id,
+        recorded_by=None if contribution.recorded_by_id is None else PersonFace(recorder_name, recorder_country),
+        recorded_source=contribution.recorded_source,
+        on_behalf_of_organisation=contribution.on_behalf_of_organisation,
+    )
+
+
+class _Shown(NamedTuple):
+    """A comment as read by a page that shows it and offers no control on it (what _face() reads)."""
+
+    id: int
+    visibility: Visibility
+    hidden_reason: str | None
+    locale: str
+    stance: Stance | None
+    created_at: datetime
+    edited_at: datetime | None
+    body_html: str
+    organisation_id: int | None
+    recorded_by_id: int | None
+    recorded_source: str | None
+    on_behalf_of_organisation: bool
+
+
+_SHOWN_COLUMNS = tuple(getattr(Comment, name) for name in _Shown._fields)
+
+
+def discussion(round_: Round, article: Article, amendment: Amendment | None, page: int = 1, *,
+               objects: bool = True) -> Discussion:
+    """First-level comments page by page, each with its first REPLIES_SHOWN replies: one query
+    whatever the length of the discussion or of any thread in it. With objects=False (for a reader
+    who has no control over any comment) the comments are plain rows, enough for their faces, and
+    no Comment object is loaded."""
     where = in_discussion(round_.id, article.id, amendment.id if amendment else None)
     first_level = [*where, Comment.parent_id.is_(None)]
-    # What the page divides and what readers find, carried by the page's own rows.
-    counts = (sa.func.count().over(),
-              sa.select(sa.func.count()).where(*where, FOUND_BY_READERS).correlate(None).scalar_subquery())
+    # What readers find, carried by the page's own rows (as what the page divides is, by its first-level ones).
+    found = sa.select(sa.func.count()).where(*where, FOUND_BY_READERS).correlate(None).scalar_subquery()
+    no_number = sa.cast(sa.null(), sa.Integer)
 
     def page_of(page: int) -> list:
-        return db.session.execute(
-            sa.select(Comment, *counts).where(*first_level).order_by(Comment.id)
-            .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).options(*_PEOPLE)
+        """(comment, root_id, replies under it, first-level comments, found, *who) of the page's
+        first-level comments (root_id None) and of the first REPLIES_SHOWN replies under each."""
+        chosen = (sa.select(Comment.id, sa.func.count().over().label("total")).where(*first_level)
+                  .order_by(Comment.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).cte("page"))
+        tree = _replies_under(sa.select(chosen.c.id))
+        ranked = sa.select(
+            tree.c.id, tree.c.root_id,
+            sa.func.row_number().over(partition_by=tree.c.root_id, order_by=tree.c.id).label("place"),
+            sa.func.count().over(partition_by=tree.c.root_id).label("of"),
+        ).subquery()
+        shown = sa.union_all(
+            sa.select(chosen.c.id, no_number.label("root_id"), no_number.label("of"), chosen.c.total),
+            sa.select(ranked.c.id, ranked.c.root_id, ranked.c.of, no_number).where(ranked.c.place <= REPLIES_SHOWN),
+        ).subquery()
+        rows = db.session.execute(with_who(
+            sa.select(*(Comment,) if objects else _SHOWN_COLUMNS, shown.c.root_id, shown.c.of, shown.c.total, found)
+            .join(shown, shown.c.id == Comment.id).order_by(Comment.id), Comment)
         ).all()
+        if objects:
+            return rows
+        n = len(_SHOWN_COLUMNS)
+        return [(_Shown(*row[:n - 1], bool(row[n - 1])), *row[n:]) for row in rows]
 
     page = max(page, 1)
     rows = page_of(page)
@@ -121,28 +199,22 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*first_level))
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
-    comments = [row[0] for row in rows]
-    total, count = rows[0][1:] if rows else (0, 0)  # no first-level comment, no reply either
-    pages = max(1, -(-total // PAGE_SIZE))
-    shown = Discussion(comments=comments, total=total, count=count, page=page, pages=pages)
-    if comments:
-        tree = _replies_under([c.id for c in comments])
-        ranked = sa.select(
-            tree.c.id, tree.c.root_id,
-            sa.func.row_number().over(partition_by=tree.c.root_id, order_by=tree.c.id).label("place"),
-            sa.func.count().over(partition_by=tree.c.root_id).label("of"),
-        ).subquery()
-        for reply, root_id, of in db.session.execute(
-            sa.select(Comment, ranked.c.root_id, ranked.c.of).join(ranked, ranked.c.id == Comment.id)
-            .where(ranked.c.place <= REPLIES_SHOWN).order_by(Comment.id).options(*_PEOPLE)
-        ):
-            shown.replies.setdefault(root_id, []).append(reply)
+    shown = Discussion(comments=[])
+    for comment, root_id, of, total, count, *who in rows:
+        shown.faces[comment.id] = _face(comment, who)
+        if root_id is None:
+            shown.comments.append(comment)
+            shown.total, shown.count = total, count
+        else:
+            shown.replies.setdefault(root_id, []).append(comment)
             shown.more_replies[root_id] = of - len(shown.replies[root_id])
+    shown.page, shown.pages = page, max(1, -(-shown.total // PAGE_SIZE))  # no first-level comment, no reply either
     return shown
 
 
-def _replies_under(root_ids: list[int]) -> sa.CTE:
-    """(id, root_id) of every reply below these comments, however deep: one recursive query."""
+def _replies_under(root_ids) -> sa.CTE:
+    """(id, root_id) of every reply below these comments (ids, or a select of them), however deep:
+    one recursive query."""
     tree = sa.select(Comment.id, Comment.parent_id.label("root_id")).where(Comment.parent_id.in_(root_ids)) \
         .cte("replies", recursive=True)
     return tree.union_all(sa.select(Comment.id, tree.c.root_id).join(tree, Comment.parent_id == tree.c.id))
@@ -189,6 +261,7 @@ class OrganisationFace(NamedTuple):
     kind: object  # OrganisationKind
     country: str
     region: object  # Region
+    is_verified: bool
 
 
 class CommentFace(NamedTuple):
@@ -219,7 +292,7 @@ def who_fields(contribution: Amendment | Comment) -> dict:
     return dict(
         author=PersonFace(author.name, author.country),
         organisation=organisation and OrganisationFace(organisation.name, organisation.kind, organisation.country,
-                                                       organisation.region),
+                                                       organisation.region, organisation.is_verified),
         recorded_by_id=contribution.recorded_by_id,
         recorded_by=recorder and PersonFace(recorder.name, recorder.country),
         recorded_source=contribution.recorded_source,
@@ -227,11 +300,18 @@ def who_fields(contribution: Amendment | Comment) -> dict:
     )
 
 
-def face(comment: Comment) -> CommentFace:
+def face(comment: Comment | CommentFace) -> CommentFace:
+    if isinstance(comment, CommentFace):  # a page kept as plain values already
+        return comment
+    return _face(comment, None)
+
+
+def _face(comment: Comment, who: tuple | None) -> CommentFace:
+    """The snapshot of a comment; its who() part from loaded objects, or from _who_columns() values."""
     return CommentFace(
         id=comment.id, visibility=comment.visibility, hidden_reason=comment.hidden_reason, locale=comment.locale,
         stance=comment.stance, created_at=comment.created_at, edited_at=comment.edited_at, body_html=comment.body_html,
-        **who_fields(comment),
+        **(who_fields(comment) if who is None else who_from_row(comment, who)),
     )
 
 

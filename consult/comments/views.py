@@ -56,11 +56,12 @@ def create():
     if form.preview.data:
         return again(200, preview_html=render_markdown(form.body.data))
     try:
-        spend_contribution("comments", current_user)
         comment, created = services.post(
             current_user, round_, article, body=form.body.data, locale=form.locale.data, amendment=amendment,
             parent=parent, stance=Stance(form.stance.data) if form.stance.data else None, token=form.token.data,
         )
+        if created:  # counted once written: a resubmission or a refusal costs nothing (the 429 rolls it back)
+            spend_contribution("comments", current_user)
     except ContributionLimitReached as reached:
         # The form comes back as sent, so the text is there to send again: what a person expects.
         flash(_("You have sent many comments in a short time. Yours is not published yet; it is kept here. "

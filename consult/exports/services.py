@@ -140,9 +140,8 @@ def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = 
     # A published version never changes: its files are built once (a PDF with provenance takes
     # seconds) and kept. Drafts change, and are built every time.
     cached = _cached_file(version, documents, fmt, lang, locale, provenance) if version.state is VersionState.published else None
-    if cached and cached.exists():
-        content = cached.read_bytes()
-    else:
+    content = _kept(cached) if cached else None
+    if content is None:
         with force_locale(locale):
             content = _render_charter(fmt, documents, version)
         content = content if isinstance(content, bytes) else content.encode("utf-8")
@@ -164,6 +163,14 @@ def _cached_file(version: Version, documents: list[Document], fmt: str, lang: st
     digest = hashlib.sha256(f"{_renderers_digest()}\n{printed}".encode()).hexdigest()[:32]
     notes = "provenance" if provenance else "plain"
     return Path(current_app.instance_path) / "exports" / f"charter-{version.id}.{lang}.{locale}.{notes}.{digest}.{fmt}"
+
+
+def _kept(path: Path) -> bytes | None:
+    """The kept file, or None: another process may be replacing it this moment."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _keep(path: Path, content: bytes) -> None:

@@ -28,7 +28,7 @@ class AnswerForm(Form):
     # Which field a refusal of the answer service is about, so it is shown beside it.
     FIELD_OF_ERROR = {"bad_status": "status", "rejection_needs_reason": "answer", "duplicate_needs_original": "duplicate_of",
                       "duplicate_unknown": "duplicate_of", "duplicate_of_itself": "duplicate_of",
-                      "duplicate_elsewhere": "duplicate_of"}
+                      "duplicate_elsewhere": "duplicate_of", "withdrawn": "status"}
 
     def status_value(self) -> AmendmentStatus:
         return AmendmentStatus(self.status.data)

@@ -87,6 +87,9 @@ def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text:
     if status is AmendmentStatus.rejected and not text.strip():
         raise ModerationError("rejection_needs_reason")
     original = _original(amendment, duplicate_of) if status is AmendmentStatus.duplicate else None
+    db.session.refresh(amendment, with_for_update=True)  # its author may be withdrawing it this moment
+    if amendment.status is AmendmentStatus.withdrawn:
+        raise ModerationError("withdrawn")
     previous = amendment.status
     amendment.status = status
     amendment.answer = text.strip()

@@ -23,6 +23,7 @@ ERRORS = {
     "bad_status": lambda: _("Choose an answer."),
     "not_visible": lambda: _("Only a visible contribution can be hidden."),
     "not_hidden": lambda: _("Only a contribution hidden by a moderator can be restored."),
+    "withdrawn": lambda: _("Its author withdrew this amendment meanwhile; it was not answered."),
 }
 TARGETS = {"amendments": Amendment, "comments": Comment}
 
@@ -108,9 +109,11 @@ def hide_or_restore(kind: str, target_id: int, act: str):
 
 
 @bp.route("/reports/<int:report_id>/dismiss", methods=["POST"])
-@requires(Action.moderate)
+@checked
 def dismiss(report_id: int):
     item = db.get_or_404(services.Report, report_id)
+    target = db.session.get(Amendment, item.amendment_id) if item.amendment_id else db.session.get(Comment, item.comment_id)
+    authorize(Action.moderate, target)  # keeping it visible is a decision on it too
     if ConfirmForm().validate_on_submit():
         services.dismiss_report(current_user, item)
         flash(_("The report is closed; the contribution stays visible."), "info")
