@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from consult.moderation import bp as moderation_bp
     from consult.rounds import bp as rounds_bp
 
+    app.url_map.converters["int"] = web.BoundedIntConverter  # before the routes that use it
     for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp, rounds_bp, moderation_bp, admin_bp,
                       consolidation_bp, exports_bp, imports_bp):
         app.register_blueprint(blueprint)

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+from wtforms.validators import ValidationError
 
 from consult.text.normalise import control_characters, without_control_characters
 
@@ -25,6 +26,15 @@ class Form(FlaskForm):
                 field.data = without_control_characters(field.data)
                 ok = False
         return ok
+
+
+class Legible:
+    """A name must show at least one letter or digit: one of spaces and invisible characters
+    (zero-width spaces, byte order marks) would let someone pass as nobody."""
+
+    def __call__(self, form, field):
+        if field.data and not any(char.isalnum() for char in field.data):
+            raise ValidationError(_l("Write at least one letter or digit."))
 
 
 class ConfirmForm(Form):

@@ -4,14 +4,16 @@ static files at addresses that name their content, compressed responses."""
 import functools
 import hashlib
 import os
+import re
 from pathlib import Path
 
-from flask import Flask, Request, current_app, render_template, request
+from flask import Flask, Request, abort, current_app, render_template, request
 from flask_login import current_user
 from flask_babel import format_number, gettext, lazy_gettext as _l, ngettext
 from markupsafe import Markup
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.security import safe_join
 
 from consult import compression, fragments, i18n, permissions
@@ -49,6 +51,18 @@ SECURITY_HEADERS = {
 }
 
 
+LARGEST_ID = 2**63 - 1  # the databases' integers
+_DIGITS = re.compile(r"-?\d{1,400}")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Numbers in addresses as the databases store them: a larger one is a 404, not an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 class NormalisingRequest(Request):
     """Every submitted form value arrives as stored text is kept: LF line ends (browsers send a
     textarea's as CRLF), Unicode NFC. Views, forms and raw `request.form` reads all see it."""
@@ -81,6 +95,8 @@ def init_app(app: Flask) -> None:
         codes = [code for value in request.args.values() for code in control_characters(value)]
         if codes:
             raise ControlCharacterError(codes)
+        if any(_DIGITS.fullmatch(value) and abs(int(value)) > LARGEST_ID for value in request.args.values()):
+            abort(404)  # no page or record has such a number, and the databases cannot even compare it
 
     @app.after_request
     def finish(response):

@@ -171,3 +171,9 @@ def test_login_and_registration_are_rate_limited(app):
     assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
     assert refused.status_code == 429 and b"Too many attempts" in refused.data
     assert count_rows(User) == 10
+
+
+def test_a_name_of_invisible_characters_is_refused(client):
+    response = client.post("/account/register", data=registration(name=" \u200b\ufeff ", affiliation="individual"))
+    assert response.status_code == 400 and "Write at least one letter or digit." in response.get_data(as_text=True)
+    assert count_rows(User) == 0

@@ -39,3 +39,11 @@ def test_every_form_needs_a_csrf_token(app, make_user):
     response = client.post("/account/login", data={"email": user.email, "password": "a long enough password"})
     assert response.status_code == 400
     assert b"expired" in response.data
+
+
+@pytest.mark.parametrize("address", [
+    "/amendments/99999999999999999999999", "/charter/articles/9223372036854775808", "/rounds/9223372036854775808",
+    "/charter/compare?from=99999999999999999999&to=1", "/charter/versions/1/?round=9223372036854775808",
+])
+def test_numbers_too_large_for_the_database_are_not_found(client, charter_version, address):
+    assert client.get(address).status_code == 404

@@ -349,3 +349,25 @@ def test_an_answer_and_a_withdrawal_made_at_once_do_not_overwrite_each_other(sce
     with pytest.raises(amendment_services.AmendmentError):
         amendment_services.withdraw(amendment)
     assert amendment.status is AmendmentStatus.rejected
+
+
+def test_a_round_is_closed_once_even_by_two_moderators_at_once(scene, people):
+    """The second close reads the round again under its lock and finds it closed: one audit event."""
+    round_ = scene["round"]
+    db.session.commit()
+    with db.engine.begin() as other:  # the first moderator's close, committed meanwhile
+        other.execute(sa.update(Round).where(Round.id == round_.id).values(closed_early_at=utcnow()))
+    with pytest.raises(rounds.RoundError):
+        rounds.close_early(people["moderator"], round_, "Also over")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "close_round")) == 0
+
+
+def test_a_round_with_implausible_dates_is_refused(people):
+    from datetime import UTC, datetime
+
+    settings = rounds.RoundSettings(
+        version=None, slug="typo", titles={"en": "T"}, descriptions={"en": "D"}, region=Region.global_,
+        opens_at=datetime(1, 1, 1, tzinfo=UTC), closes_at=datetime(2026, 12, 31, tzinfo=UTC))
+    with pytest.raises(rounds.RoundError, match="implausible_dates"):
+        rounds.create(people["secretariat"], settings)

@@ -1,6 +1,6 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from consult.forms import Form
+from consult.forms import Form, Legible
 from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
@@ -33,7 +33,7 @@ class MinimumPasswordLength:
 
 
 class RegistrationForm(Form):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120), Legible()])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), MinimumPasswordLength()])
     confirm = PasswordField(
@@ -50,7 +50,7 @@ class RegistrationForm(Form):
         default="existing",
     )
     organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[Optional()], validate_choice=False)
-    organisation_name = StringField(_l("Name of the organisation"), validators=[Optional(), Length(max=200)])
+    organisation_name = StringField(_l("Name of the organisation"), validators=[Optional(), Length(max=200), Legible()])
     organisation_kind = SelectField(_l("Kind of organisation"), choices=lambda: options(OrganisationKind.choices()))
     organisation_region = SelectField(_l("UCLG region"), choices=lambda: options(Region.choices()[1:]))
     country = SelectField(_l("Country"), validators=[Optional()], choices=[])
@@ -93,7 +93,7 @@ class MembershipRequestForm(Form):
 
 
 class SettingsForm(Form):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120), Legible()])
     locale = SelectField(_l("Preferred language"), choices=_language_choices)
 
 

@@ -1,6 +1,7 @@
 """Rules about comments: one level of replies, edits marked, deletion that keeps replies readable,
 reading a discussion page by page at a fixed cost, and what "N comments" counts."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -163,31 +164,11 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
     whatever the length of the discussion or of any thread in it. With objects=False (for a reader
     who has no control over any comment) the comments are plain rows, enough for their faces, and
     no Comment object is loaded."""
-    where = in_discussion(round_.id, article.id, amendment.id if amendment else None)
-    first_level = [*where, Comment.parent_id.is_(None)]
-    # What readers find, carried by the page's own rows (as what the page divides is, by its first-level ones).
-    found = sa.select(sa.func.count()).where(*where, FOUND_BY_READERS).correlate(None).scalar_subquery()
-    no_number = sa.cast(sa.null(), sa.Integer)
+    statement = _discussion_page(objects, amendment is not None)
+    values = dict(round_id=round_.id, article_id=article.id, amendment_id=amendment.id if amendment else None)
 
     def page_of(page: int) -> list:
-        """(comment, root_id, replies under it, first-level comments, found, *who) of the page's
-        first-level comments (root_id None) and of the first REPLIES_SHOWN replies under each."""
-        chosen = (sa.select(Comment.id, sa.func.count().over().label("total")).where(*first_level)
-                  .order_by(Comment.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).cte("page"))
-        tree = _replies_under(sa.select(chosen.c.id))
-        ranked = sa.select(
-            tree.c.id, tree.c.root_id,
-            sa.func.row_number().over(partition_by=tree.c.root_id, order_by=tree.c.id).label("place"),
-            sa.func.count().over(partition_by=tree.c.root_id).label("of"),
-        ).subquery()
-        shown = sa.union_all(
-            sa.select(chosen.c.id, no_number.label("root_id"), no_number.label("of"), chosen.c.total),
-            sa.select(ranked.c.id, ranked.c.root_id, ranked.c.of, no_number).where(ranked.c.place <= REPLIES_SHOWN),
-        ).subquery()
-        rows = db.session.execute(with_who(
-            sa.select(*(Comment,) if objects else _SHOWN_COLUMNS, shown.c.root_id, shown.c.of, shown.c.total, found)
-            .join(shown, shown.c.id == Comment.id).order_by(Comment.id), Comment)
-        ).all()
+        rows = db.session.execute(statement, dict(values, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)).all()
         if objects:
             return rows
         n = len(_SHOWN_COLUMNS)
@@ -196,7 +177,8 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
     page = max(page, 1)
     rows = page_of(page)
     if not rows and page > 1:  # past the end (an old link): the last page
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*first_level))
+        where = in_discussion(round_.id, article.id, amendment.id if amendment else None)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*where, Comment.parent_id.is_(None)))
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
     shown = Discussion(comments=[])
@@ -210,6 +192,33 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
             shown.more_replies[root_id] = of - len(shown.replies[root_id])
     shown.page, shown.pages = page, max(1, -(-shown.total // PAGE_SIZE))  # no first-level comment, no reply either
     return shown
+
+
+@functools.cache
+def _discussion_page(objects: bool, on_amendment: bool) -> sa.Select:
+    """The query of a discussion page, built once per process (its values are parameters: round_id,
+    article_id, amendment_id, limit, offset). Its rows: (comment, root_id, replies under it,
+    first-level comments, comments readers find, *who) for the page's first-level comments (root_id
+    None) and for the first REPLIES_SHOWN replies under each."""
+    where = [Comment.round_id == sa.bindparam("round_id"), Comment.article_id == sa.bindparam("article_id"),
+             Comment.amendment_id == sa.bindparam("amendment_id") if on_amendment else Comment.amendment_id.is_(None)]
+    found = sa.select(sa.func.count()).where(*where, FOUND_BY_READERS).correlate(None).scalar_subquery()
+    no_number = sa.cast(sa.null(), sa.Integer)
+    chosen = (sa.select(Comment.id, sa.func.count().over().label("total")).where(*where, Comment.parent_id.is_(None))
+              .order_by(Comment.id).limit(sa.bindparam("limit")).offset(sa.bindparam("offset")).cte("page"))
+    tree = _replies_under(sa.select(chosen.c.id))
+    ranked = sa.select(
+        tree.c.id, tree.c.root_id,
+        sa.func.row_number().over(partition_by=tree.c.root_id, order_by=tree.c.id).label("place"),
+        sa.func.count().over(partition_by=tree.c.root_id).label("of"),
+    ).subquery()
+    shown = sa.union_all(
+        sa.select(chosen.c.id, no_number.label("root_id"), no_number.label("of"), chosen.c.total),
+        sa.select(ranked.c.id, ranked.c.root_id, ranked.c.of, no_number).where(ranked.c.place <= REPLIES_SHOWN),
+    ).subquery()
+    return with_who(
+        sa.select(*(Comment,) if objects else _SHOWN_COLUMNS, shown.c.root_id, shown.c.of, shown.c.total, found)
+        .join(shown, shown.c.id == Comment.id).order_by(Comment.id), Comment)
 
 
 def _replies_under(root_ids) -> sa.CTE:

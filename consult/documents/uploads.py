@@ -24,7 +24,7 @@ from consult.documents.docx_import import DAMAGED, NOT_A_WORD_FILE, import_docx
 from consult.documents.markdown_import import import_markdown
 from consult.documents.model import Document, DocumentError
 from consult.text.characters import map_strings
-from consult.text.normalise import normalise
+from consult.text.normalise import control_characters, normalise
 
 MIB = 1024 * 1024
 # Limits. A full charter in Word with a few pictures is well under 1 MiB zipped and a few MiB
@@ -61,6 +61,7 @@ OLD_WORD = _l(
     "and try again."
 )
 EMPTY = _l("The file is empty.")
+NOT_UTF8 = _l("This text file is not in UTF-8: save it again choosing the UTF-8 encoding, and try again.")
 ENTITIES = _l("The file contains XML entity declarations, which Word never writes; it is refused.")
 OUTSIDE_THE_PACKAGE = _l("The Word file contains a part whose name leads outside the document; it is refused.")
 
@@ -95,9 +96,13 @@ def _text(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DocumentError(NOT_A_DOCUMENT) from error
-    if any(ord(char) < 32 and char not in "\t\n\r\f" for char in text):
-        raise DocumentError(NOT_A_DOCUMENT)
+        # Text in another encoding (Notepad's "Unicode", Latin-1) has a byte order mark or no NUL
+        # bytes; anything else is not text at all.
+        text_elsewhere = data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in data
+        raise DocumentError(NOT_UTF8 if text_elsewhere else NOT_A_DOCUMENT) from error
+    if codes := control_characters(text.replace("\f", "")):
+        raise DocumentError(_l("The file holds invisible control characters (%(codes)s): remove them and try again.",
+                               codes=", ".join(codes)))
     return text
 
 

@@ -3,7 +3,7 @@ their public account. A round's phase follows from its dates; nothing is deleted
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -42,9 +42,15 @@ class RoundSettings:
     requires_verified_organisation: bool = False
 
 
+EARLIEST_OPENING = datetime(2000, 1, 1, tzinfo=UTC)
+LONGEST_ROUND = timedelta(days=3 * 366)
+
+
 def _check(settings: RoundSettings) -> None:
     if settings.closes_at <= settings.opens_at:
         raise RoundError("closes_before_opening")
+    if settings.opens_at < EARLIEST_OPENING or settings.closes_at - settings.opens_at > LONGEST_ROUND:
+        raise RoundError("implausible_dates")  # a typo in a year, not a consultation
 
 
 def create(actor: User, settings: RoundSettings) -> Round:
@@ -77,6 +83,8 @@ def close_early(actor: User, round_: Round, reason: str, now: datetime | None = 
     # later ones wait, then see the round closed (contributions.lock_open_round).
     db.session.refresh(round_, with_for_update=True)
     now = now or utcnow()
+    if round_.phase(now) is not RoundState.open:  # another moderator closed it meanwhile
+        raise RoundError("not_open")
     round_.closed_early_at = now
     audit.record(actor, "close_round", round_, reason=reason.strip(), announced_close=round_.closes_at)
     db.session.flush()
@@ -264,12 +272,18 @@ def support_counts(amendments: list[Amendment]) -> dict[int, int]:
         .group_by(Support.amendment_id)).all())
 
 
+MAX_WEEKS = 260
+
+
 def _weekly(rounds: list[Round], visible_amendment, visible_comment) -> list[tuple[datetime, int]]:
     """Contributions per week from the first opening, counted by the database: one grouped query
     per kind, whatever the number of contributions."""
     start = min(r.opens_at for r in rounds)
     end = min(max(r.effective_close for r in rounds), utcnow())
-    weeks = [start + timedelta(weeks=n) for n in range(max(1, (end - start).days // 7 + 1))]
+    span = max(1, (end - start).days // 7 + 1)
+    # At most the last MAX_WEEKS weeks, whatever dates a round was given: the chart and its query
+    # grow with them (earlier contributions count in the first week shown).
+    weeks = [start + timedelta(weeks=n) for n in range(max(0, span - MAX_WEEKS), span)]
     counts = [0] * len(weeks)
     for model, where in ((Amendment, visible_amendment), (Comment, visible_comment)):
         moments = sa.select(_week_of(model.created_at, weeks).label("week")).where(where).subquery()

@@ -13,8 +13,10 @@ from consult.rounds import bp, forms, services
 
 ROUND_ERRORS = {
     "closes_before_opening": lambda: _("The closing date must come after the opening date."),
+    "implausible_dates": lambda: _("Check the years: a round opens in 2000 or later and lasts at most three years."),
     "reason_required": lambda: _("Please give a reason."),
     "extension_not_later": lambda: _("The new closing date must be later than the present one."),
+    "not_open": lambda: _("This round is not open: someone closed it meanwhile."),
 }
 
 
@@ -140,8 +142,12 @@ def close(round_id: int):
     if not form.validate_on_submit():
         flash(_("Please give a reason."), "error")
         return redirect(url_for(".show", round_id=round_.id))
-    services.close_early(current_user, round_, form.reason.data)
-    flash(_("The round is closed. Every contribution stays as it was."), "success")
+    try:
+        services.close_early(current_user, round_, form.reason.data)
+    except services.RoundError as error:
+        flash(ROUND_ERRORS[error.code](), "info")
+    else:
+        flash(_("The round is closed. Every contribution stays as it was."), "success")
     return redirect(url_for(".show", round_id=round_.id))
 
 
