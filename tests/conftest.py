@@ -225,6 +225,17 @@ def make_round(app, charter_version):
     return make
 
 
+@pytest.fixture
+def article(charter_version):
+    """Article I of the consultation draft, which most thread tests work on."""
+    return charter_version.sections[2].articles[0]
+
+
+@pytest.fixture
+def open_round(make_round):
+    return make_round(RoundState.open)
+
+
 def count_rows(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 

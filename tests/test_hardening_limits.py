@@ -32,10 +32,6 @@ def app(backend, tmp_path):
         db.engine.dispose()
 
 
-@pytest.fixture
-def article(charter_version):
-    return charter_version.sections[2].articles[0]
-
 
 def comment(client, round_, article, n, **extra):
     return client.post("/comments", data={"round_id": round_.id, "article_id": article.id, "locale": "en",

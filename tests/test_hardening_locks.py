@@ -3,7 +3,6 @@ that must not hold SQLite's write lock while others write."""
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from consult.amendments import services as amendments
@@ -13,10 +12,6 @@ from tests.conftest import PASSWORD, count_rows
 
 WAIT = 60  # seconds a thread waits for the others before the test gives up (a hang, not a timing)
 
-
-@pytest.fixture
-def article(charter_version):
-    return charter_version.sections[2].articles[0]
 
 
 def logged_in(app, user):

@@ -10,10 +10,6 @@ from tests.conftest import count_rows
 from tests.test_hardening_locks import WAIT, in_threads, join, logged_in
 
 
-@pytest.fixture
-def article(charter_version):
-    return charter_version.sections[2].articles[0]
-
 
 @pytest.fixture
 def backend():

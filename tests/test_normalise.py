@@ -5,10 +5,10 @@ import unicodedata
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import downgrade, upgrade
+from flask_migrate import upgrade
 
 from consult.extensions import db
-from consult.models import Amendment, AmendmentKind, Comment, Round, RoundState, User
+from consult.models import Amendment, AmendmentKind, Comment, Round, User
 from consult.text.normalise import ControlCharacterError, clean, control_characters, normalise
 from tests.conftest import PASSWORD, count_rows
 
@@ -29,14 +29,6 @@ def test_control_characters_are_found_and_refused():
     assert error.value.codes == ["U+0007"]
 
 
-@pytest.fixture
-def article(charter_version):
-    return charter_version.sections[2].articles[0]
-
-
-@pytest.fixture
-def open_round(make_round):
-    return make_round(RoundState.open)
 
 
 def _as_browser_sends(text: str) -> str:

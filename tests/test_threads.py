@@ -3,7 +3,6 @@
 import re
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from consult.amendments import services as amendments
@@ -17,14 +16,6 @@ from consult.moderation import services as moderation
 from tests.conftest import count_rows
 
 
-@pytest.fixture
-def article(charter_version):
-    return charter_version.sections[2].articles[0]  # Article I
-
-
-@pytest.fixture
-def open_round(make_round):
-    return make_round(RoundState.open)
 
 
 def propose_form(article, round_, **overrides):

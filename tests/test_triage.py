@@ -5,7 +5,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
 from consult.extensions import db
 from consult.models import (

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from consult.amendments.services import AmendmentFilters
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Article, Comment, Notice, Organisation, Report, Round, User, Visibility, utcnow,
+    Amendment, AmendmentStatus, Article, Comment, Notice, Report, Round, User, Visibility, utcnow,
 )
 from consult.moderation import audit
 from consult.text.markdown import render_markdown
