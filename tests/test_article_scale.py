@@ -212,3 +212,67 @@ def test_kept_amendment_cards_follow_every_change(client, login, make_user, arti
     login(supporter)  # a reader with controls gets the cards one by one, from the same snapshots
     page = page_of(client, article, open_round)
     assert "A moderator hid this amendment: Abusive" in page and "1 person" in page
+
+
+def test_a_logged_in_readers_kept_discussion_is_theirs_and_its_forms_fresh(client, app, login, make_user, article,
+                                                                          open_round):
+    """A logged-in reader's list is kept too, under what they may do to each comment: another reader
+    never gets their controls, and each reply form gets its own submission token on every request."""
+    import re
+
+    from consult.fragments import CSRF_PLACEHOLDER, TOKEN_PLACEHOLDER
+
+    author, other = make_user(), make_user()
+    moderator = make_user(role=Role.moderator, organisation=None)
+    mine, _ = comments.post(author, open_round, article, body="Mine", locale="en")
+    theirs, _ = comments.post(other, open_round, article, body="Theirs", locale="en", parent=mine)
+    db.session.commit()
+
+    def discussion_of(page: str) -> str:
+        start = page.index('<ol class="comments">')
+        return page[start:page.index("<h3>", start)]  # up to the form for a new comment
+
+    def tokens(page: str) -> list[str]:
+        return re.findall(r'name="token" value="([^"]+)"', discussion_of(page))
+
+    login(author)
+    first, again = page_of(client, article, open_round), page_of(client, article, open_round)
+    assert f'/comments/{mine.id}/edit' in first and f'/comments/{theirs.id}/edit' not in first
+    assert f'/report/comments/{theirs.id}"' in first and f'/report/comments/{mine.id}"' not in first
+    assert CSRF_PLACEHOLDER not in first and TOKEN_PLACEHOLDER not in first
+    assert len(tokens(first)) == 1 and tokens(first) != tokens(again)  # one reply form, a token each time
+    app.extensions["fragments"].clear()
+    fresh = page_of(client, article, open_round)
+    assert re.sub(r'value="[^"]{20,}"', "", discussion_of(fresh)) == re.sub(r'value="[^"]{20,}"', "",
+                                                                          discussion_of(again))
+
+    login(other)
+    page = page_of(client, article, open_round)
+    assert f'/comments/{theirs.id}/edit' in page and f'/comments/{mine.id}/edit' not in page
+    assert f'/report/comments/{mine.id}"' in page
+
+    login(moderator)
+    page = page_of(client, article, open_round)
+    assert "/edit" not in discussion_of(page) and discussion_of(page).count(">Moderate</a>") == 2
+
+
+def test_the_kept_filter_form_shows_the_filters_of_the_page(client, article, open_round):
+    chosen = page_of(client, article, open_round, status="rejected", sort="supported", language="fr")
+    assert '<option value="rejected" selected>' in chosen and '<option value="supported" selected>' in chosen
+    assert '<option value="fr" selected>' in chosen
+    plain = page_of(client, article, open_round)
+    assert plain.split('class="filters"')[1].split("</form>")[0].count(" selected>") == 1  # newest first
+    assert f'<input type="hidden" name="round" value="{open_round.id}">' in plain
+
+
+def test_the_fragment_cache_is_bounded_by_count_and_by_size():
+    from consult.fragments import FragmentCache
+
+    cache = FragmentCache(size=3, characters=10)
+    for n in range(5):
+        cache.get_or_render(("small", n), lambda: "ab")
+    assert len(cache) == 3  # the oldest went first
+    cache.get_or_render("big", lambda: "x" * 9)
+    assert len(cache) == 1 and cache.get_or_render("big", lambda: "other") == "x" * 9
+    cache.get_or_render("huge", lambda: "y" * 50)  # larger than the whole budget: kept alone, the last one
+    assert len(cache) == 1 and cache.get_or_render("huge", lambda: "z") == "y" * 50

@@ -1,6 +1,7 @@
 """Rules about amendments: proposing against an exact base text, editing with history,
 withdrawing, race-safe supports, and reading an article's amendments at a fixed cost."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -237,42 +238,54 @@ def _support_count():
     )
 
 
+class _Shown(NamedTuple):
+    """An amendment as read by a page that shows it and offers no control on it (what _face() reads)."""
+
+    id: int
+    kind: AmendmentKind
+    status: AmendmentStatus
+    locale: str
+    created_at: datetime
+    visibility: Visibility
+    hidden_reason: str | None
+    base_title: str
+    title: str
+    base_text: str
+    body: str
+    rationale_html: str
+    answer_html: str | None
+    organisation_id: int | None
+    recorded_by_id: int | None
+    recorded_source: str | None
+    on_behalf_of_organisation: bool
+
+
 def amendments_of_article(article: Article, round_: Round, filters: AmendmentFilters, viewer: User | None) -> AmendmentPage:
     """One page of an article's amendments in a round, with everything shown beside them: one
-    query whatever the thread's length."""
-    where = [Amendment.article_id == article.id, Amendment.round_id == round_.id, *filters.conditions()]
-    order = (_support_count().desc(), Amendment.id.desc()) if filters.sort == "supported" else (Amendment.id.desc(),)
-    # Beside each amendment, in the same query: its support figures, the viewer's support, its
-    # comments, and what the whole selection counts (placeholders included, and without them).
-    of_it = Support.amendment_id == Amendment.id
-    figures = (
-        _support_count(),
-        sa.select(sa.func.count(sa.distinct(Support.organisation_id))).where(of_it).scalar_subquery(),
-        sa.select(sa.func.count(sa.distinct(Organisation.region))).select_from(Support)
-        .outerjoin(Organisation, Organisation.id == Support.organisation_id).where(of_it).scalar_subquery(),
-    )
-    mine = sa.exists().where(of_it, Support.user_id == viewer.id) if viewer is not None and viewer.is_authenticated \
-        else sa.false()
-    comments = sa.select(sa.func.count()).where(FOUND_BY_READERS, Comment.amendment_id == Amendment.id).scalar_subquery()
-    selection = (sa.func.count().over().label("total"),
-                 sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))).over().label("visible"))
+    query whatever the thread's length. For a visitor, who can act on none of them, the amendments
+    are plain rows, enough for their faces (AmendmentPage.cards()), and no Amendment object is loaded."""
+    viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+    objects = viewer_id is not None
+    conditions = tuple(filters.conditions())
+    # Without filters (nearly every page), the query is built once per process: its values are parameters.
+    statement = _amendment_page(filters.sort, objects, conditions) if conditions \
+        else _usual_amendment_page(filters.sort, objects)
+    values = dict(article_id=article.id, round_id=round_.id, viewer_id=viewer_id)
 
     def page_of(page: int) -> list:
-        # The page is chosen (and the selection counted) in an inner query, so that what is shown beside
-        # each amendment is worked out for the amendments of this page only, not for the whole selection.
-        chosen = (sa.select(Amendment.id, *selection).where(*where).order_by(*order)
-                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
-        return db.session.execute(with_who(
-            sa.select(Amendment, *figures, mine, comments, chosen.c.total, chosen.c.visible)
-            .join(chosen, chosen.c.id == Amendment.id).order_by(*order), Amendment)
-        ).all()
+        rows = db.session.execute(statement, dict(values, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)).all()
+        if objects:
+            return rows
+        n = len(_Shown._fields)
+        return [(_Shown(*row[:n - 1], bool(row[n - 1])), *row[n:]) for row in rows]
 
     page = max(filters.page, 1)
     rows, total, visible = page_of(page), 0, 0
     if rows:
         total, visible = rows[0][6:8]
     elif page > 1:  # past the end (an old link): the last page
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*where))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(
+            Amendment.article_id == article.id, Amendment.round_id == round_.id, *conditions))
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
         total, visible = rows[0][6:8] if rows else (0, 0)
@@ -286,6 +299,39 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
             result.supported.add(amendment.id)
         result.comment_counts[amendment.id] = n_comments
     return result
+
+
+def _amendment_page(sort: str, with_viewer: bool, conditions: tuple = ()) -> sa.Select:
+    """The query of a page of amendments (parameters: article_id, round_id, viewer_id, limit, offset).
+    Its rows: (amendment, people, organisations, regions, supported by the viewer, comments, total,
+    visible, *who); without a viewer, the amendment as the columns of _Shown."""
+    where = [Amendment.article_id == sa.bindparam("article_id"), Amendment.round_id == sa.bindparam("round_id"),
+             *conditions]
+    order = (_support_count().desc(), Amendment.id.desc()) if sort == "supported" else (Amendment.id.desc(),)
+    # Beside each amendment, in the same query: its support figures, the viewer's support, its
+    # comments, and what the whole selection counts (placeholders included, and without them).
+    of_it = Support.amendment_id == Amendment.id
+    figures = (
+        _support_count(),
+        sa.select(sa.func.count(sa.distinct(Support.organisation_id))).where(of_it).scalar_subquery(),
+        sa.select(sa.func.count(sa.distinct(Organisation.region))).select_from(Support)
+        .outerjoin(Organisation, Organisation.id == Support.organisation_id).where(of_it).scalar_subquery(),
+    )
+    mine = sa.exists().where(of_it, Support.user_id == sa.bindparam("viewer_id")) if with_viewer else sa.false()
+    comments = sa.select(sa.func.count()).where(FOUND_BY_READERS, Comment.amendment_id == Amendment.id).scalar_subquery()
+    selection = (sa.func.count().over().label("total"),
+                 sa.func.count(sa.case((Amendment.visibility == Visibility.visible, 1))).over().label("visible"))
+    # The page is chosen (and the selection counted) in an inner query, so that what is shown beside
+    # each amendment is worked out for the amendments of this page only, not for the whole selection.
+    chosen = (sa.select(Amendment.id, *selection).where(*where).order_by(*order)
+              .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")).subquery())
+    shown = (Amendment,) if with_viewer else tuple(getattr(Amendment, name) for name in _Shown._fields)
+    return with_who(
+        sa.select(*shown, *figures, mine, comments, chosen.c.total, chosen.c.visible)
+        .join(chosen, chosen.c.id == Amendment.id).order_by(*order), Amendment)
+
+
+_usual_amendment_page = functools.cache(_amendment_page)  # without filters: built once per sort and kind of reader
 
 
 class AmendmentFace(NamedTuple):

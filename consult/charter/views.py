@@ -64,7 +64,7 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
         amendments = amendment_services.amendments_of_article(article, round_, filters, current_user)
         discussion = comment_services.discussion(round_, article, None, page=request.args.get("cpage", 1, type=int),
                                                  objects=current_user.is_authenticated)  # a visitor has no controls
-        if comment_form is None:
+        if comment_form is None and current_user.is_authenticated:  # a visitor is offered no form
             comment_form = CommentForm(
                 formdata=None, round_id=round_.id, article_id=article.id, token=new_submission_token(),
                 locale=(current_user.locale if current_user.is_authenticated else None) or current_locale(),

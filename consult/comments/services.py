@@ -104,6 +104,39 @@ class Discussion:
         return tuple((self.faces[c.id], tuple(self.faces[r.id] for r in self.replies.get(c.id, ())),
                       self.more_replies.get(c.id, 0)) for c in self.comments)
 
+    def decided(self, rights) -> "Decided":
+        """What one reader may do to each comment of the page (rights: permissions.CommentRights),
+        as plain values: with threads(), the key of the page's markup as that reader sees it."""
+        return Decided(tuple(
+            (c.id, rights.report(c), rights.moderate(c), rights.edit(c), first and rights.reply(c))
+            for root in self.comments
+            for c, first in ((root, True), *((r, False) for r in self.replies.get(root.id, ())))
+        ))
+
+
+@dataclass(frozen=True)
+class Decided:
+    """CommentRights' answers for the comments of one page, asked once and replayed by comment id:
+    what a page kept by consult.fragments shows is keyed by them, so it is never another reader's."""
+
+    answers: tuple  # (comment id, report, moderate, edit, reply)
+    _by_id: dict = field(default=None, compare=False, hash=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_id", {answer[0]: answer[1:] for answer in self.answers})
+
+    def report(self, comment) -> bool:
+        return self._by_id[comment.id][0]
+
+    def moderate(self, comment) -> bool:
+        return self._by_id[comment.id][1]
+
+    def edit(self, comment) -> bool:
+        return self._by_id[comment.id][2]
+
+    def reply(self, comment) -> bool:
+        return self._by_id[comment.id][3]
+
 
 _PEOPLE = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.recorded_by))
 
@@ -178,7 +211,8 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
     rows = page_of(page)
     if not rows and page > 1:  # past the end (an old link): the last page
         where = in_discussion(round_.id, article.id, amendment.id if amendment else None)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(*where, Comment.parent_id.is_(None)))
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Comment).where(*where, Comment.parent_id.is_(None)))
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
     shown = Discussion(comments=[])
