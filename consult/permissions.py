@@ -284,8 +284,12 @@ class CommentRights:
         self._round_open = bool(_round_open(round_, now))
         self._may_comment = bool(decide(user, Action.comment, round_, now=now))
 
-    def reply(self, comment: Comment) -> bool:
-        return self._may_comment and not _hidden(comment)
+    def reply(self, comment, above: Amendment | Comment | None = None) -> bool:
+        """`comment` a Comment, or a plain value with its visibility (a page's row) shown under `above`:
+        its parent or amendment (None for a first-level comment on an article)."""
+        if isinstance(comment, Comment):
+            return self._may_comment and not _hidden(comment)
+        return self._may_comment and comment.visibility is not Visibility.hidden and not _hidden(above)
 
     def edit(self, comment: Comment) -> bool:  # and delete: the same rule
         return (self.user is not None and comment.author_id == self.user.id
@@ -299,8 +303,33 @@ class CommentRights:
         return self.user is not None and comment.author_id != self.user.id
 
 
+class AmendmentRights:
+    """decide() for the amendment cards of one page, as one viewer sees them: like CommentRights,
+    what depends only on the viewer and the round is decided once, the amendment's own part (whose,
+    answered, hidden) per amendment. An amendment here is an Amendment or any plain value with its
+    visibility, status, author_id, organisation_id and on_behalf_of_organisation (a page's rows).
+    Same rules as decide(): a test compares them."""
+
+    def __init__(self, user: User | None, round_: Round, now: datetime | None = None):
+        now = now or utcnow()
+        self.user = user if user is not None and user.is_authenticated else None
+        self._moderator = is_moderator(self.user)
+        self._round_open = bool(_round_open(round_, now))
+        self._may_support = bool(decide(user, Action.support_amendment, round_, now=now))
+
+    def support(self, amendment) -> bool:
+        return (self._may_support and amendment.visibility is not Visibility.hidden
+                and amendment.author_id != self.user.id and amendment.status is AmendmentStatus.submitted)
+
+    def withdraw_support(self, amendment) -> bool:
+        return self.user is not None and amendment.status is AmendmentStatus.submitted and self._round_open
+
+    def moderate(self, amendment) -> bool:
+        return self._moderator and not _own_or_organisations(self.user, amendment)
+
+
 def comment_rights(round_: Round) -> CommentRights:
-    return CommentRights(current_user, round_)
+    return CommentRights(current_user._get_current_object(), round_)  # not the proxy: asked per comment
 
 
 def authorize(action: Action | str, obj=None) -> Decision:

@@ -11,7 +11,7 @@ from consult.comments import services as comments
 from consult.extensions import db
 from consult.models import AmendmentKind, AmendmentStatus, Role, RoundState, utcnow
 from consult.moderation import services as moderation
-from consult.permissions import Action, CommentRights, decide
+from consult.permissions import Action, AmendmentRights, CommentRights, decide
 from tests.conftest import put_round_in_state
 
 
@@ -142,6 +142,135 @@ def test_the_per_page_decisions_are_those_of_decide(make_user, make_organisation
             assert rights.moderate(comment) == bool(decide(viewer, Action.moderate, comment))
             assert rights.report(comment) == (bool(decide(viewer, Action.report, comment))
                                               and comment.author_id != getattr(viewer, "id", None))
+
+
+@pytest.mark.parametrize("state", [RoundState.open, RoundState.closed])
+def test_the_per_page_reply_decisions_on_plain_rows_are_those_of_decide(make_user, make_organisation, article,
+                                                                         make_round, state):
+    """The article page reads comments as plain rows (discussion(objects=False)): CommentRights
+    answers on them, given what they are shown under, what decide() answers on the Comments."""
+    round_ = make_round(RoundState.open)
+    city = make_organisation()
+    author, other = make_user(organisation=city), make_user()
+    moderator = make_user(role=Role.moderator, organisation=None)
+    visible, _ = comments.post(author, round_, article, body="Visible", locale="en")
+    hidden, _ = comments.post(other, round_, article, body="Hidden", locale="en")
+    deleted, _ = comments.post(author, round_, article, body="Deleted", locale="en")
+    comments.delete(deleted)
+    amendment, _ = amendments.propose(other, round_, article, amendments.Proposal(AmendmentKind.delete, "en", "", "", "W"))
+    on_amendment, _ = comments.post(author, round_, article, amendment=amendment, body="On it", locale="en")
+    hidden_amendment, _ = amendments.propose(author, round_, article,
+                                             amendments.Proposal(AmendmentKind.delete, "en", "", "", "Why"))
+    under_hidden, _ = comments.post(other, round_, article, amendment=hidden_amendment, body="Under", locale="en")
+    moderation.hide(moderator, hidden, "Spam")
+    moderation.hide(moderator, hidden_amendment, "Spam")
+    db.session.commit()
+    put_round_in_state(round_, state)
+
+    from flask_login import AnonymousUserMixin
+
+    pages = [(comments.discussion(round_, article, on, objects=False), on) for on in (None, amendment, hidden_amendment)]
+    by_id = {c.id: c for c in (visible, hidden, deleted, on_amendment, under_hidden)}
+    assert sorted(row.id for page, _ in pages for row in page.comments) == sorted(by_id)
+    for viewer in (AnonymousUserMixin(), author, other, moderator):
+        rights = CommentRights(viewer, round_)
+        for page, on in pages:
+            decided = page.decided(rights)
+            for row in page.comments:
+                comment = by_id[row.id]
+                assert not isinstance(row, type(comment))  # a plain row, no Comment loaded
+                assert rights.reply(row, on) == decided.reply(row) == bool(decide(viewer, Action.comment, comment))
+                assert rights.edit(row) == bool(decide(viewer, Action.edit_comment, comment))
+                assert rights.moderate(row) == bool(decide(viewer, Action.moderate, comment))
+                assert rights.report(row) == rights.report(comment)
+
+
+@pytest.mark.parametrize("state", [RoundState.open, RoundState.closed])
+def test_the_per_page_amendment_decisions_are_those_of_decide(make_user, make_organisation, article, make_round,
+                                                               state):
+    """AmendmentRights answers what decide() answers, on the Amendments and on the page's plain rows."""
+    round_ = make_round(RoundState.open)
+    city = make_organisation()
+    author, colleague, other = make_user(organisation=city), make_user(organisation=city), make_user()
+    moderator, own_moderator = make_user(role=Role.moderator, organisation=None), make_user(role=Role.moderator,
+                                                                                            organisation=city)
+
+    def propose(who, reason, **recorded):
+        return amendments.propose(who, round_, article, amendments.Proposal(AmendmentKind.delete, "en", "", "", reason),
+                                  **recorded)[0]
+
+    plain, hidden, answered, withdrawn = (propose(author, r) for r in ("Plain", "Hidden", "Answered", "Withdrawn"))
+    by_other = propose(other, "Other")
+    recorded = amendments.propose(moderator, round_, article,  # an organisation's, typed in by a moderator
+                                  amendments.Proposal(AmendmentKind.delete, "en", "", "", "Recorded"),
+                                  recorded_by=moderator, recorded_source="Meeting")[0]
+    recorded.organisation = city
+    moderation.hide(moderator, hidden, "Spam")
+    moderation.answer(moderator, answered, AmendmentStatus.rejected, "No")
+    amendments.withdraw(withdrawn)
+    for supporter in (colleague, other, moderator):
+        for amendment in (plain, hidden, answered, withdrawn, by_other):
+            amendments.support(supporter, amendment)
+    db.session.commit()
+    put_round_in_state(round_, state)
+
+    from flask_login import AnonymousUserMixin
+
+    everything = amendments.AmendmentFilters()
+    for viewer in (AnonymousUserMixin(), author, colleague, other, moderator, own_moderator):
+        rights = AmendmentRights(viewer, round_)
+        page = amendments.amendments_of_article(article, round_, everything, viewer)
+        rows = {row.id: row for row in page.items}
+        cards = {card[0].id: card[3:] for card in page.reader_cards(rights)}
+        for amendment in (plain, hidden, answered, withdrawn, by_other, recorded):
+            row = rows[amendment.id]
+            assert not isinstance(row, type(amendment))  # a plain row, no Amendment loaded
+            support, withdraw, moderate = (bool(decide(viewer, action, amendment)) for action in (
+                Action.support_amendment, Action.withdraw_support, Action.moderate))
+            for a in (amendment, row):
+                assert (rights.support(a), rights.withdraw_support(a), rights.moderate(a)) == \
+                    (support, withdraw, moderate)
+            supported = amendment.id in page.supported
+            assert cards[amendment.id] == (supported, withdraw if supported else support, moderate)
+
+
+def test_a_logged_in_readers_kept_amendment_cards_are_theirs(client, app, login, make_user, article, open_round):
+    """The logged-in reader's amendment list is kept whole, under what they may do to each card:
+    another reader never gets their controls, and the kept list is the one rendered afresh."""
+    author, supporter = make_user(), make_user()
+    moderator = make_user(role=Role.moderator, organisation=None)
+    mine, _ = amendments.propose(author, open_round, article,
+                                 amendments.Proposal(AmendmentKind.delete, "en", "", "", "Mine"))
+    theirs, _ = amendments.propose(supporter, open_round, article,
+                                   amendments.Proposal(AmendmentKind.delete, "en", "", "", "Theirs"))
+    amendments.support(supporter, mine)
+    db.session.commit()
+
+    def cards_of(page: str) -> str:
+        start = page.index('<section class="amendments"')
+        return page[start:page.index("</section>", start)]
+
+    def forms(page: str) -> dict[int, str]:  # amendment id -> the support button offered on its card
+        def card(a):
+            rest = cards_of(page).split(f'id="amendment-{a.id}"')[1]
+            return rest[:rest.index("</article>")]
+        return {a.id: next((b for b in (">Withdraw my support<", ">Support<") if b in card(a)), "") for a in (mine, theirs)}
+
+    login(author)
+    first = page_of(client, article, open_round)
+    assert forms(first) == {mine.id: "", theirs.id: ">Support<"} and ">Moderate<" not in cards_of(first)
+    app.extensions["fragments"].clear()
+    assert cards_of(page_of(client, article, open_round)) == cards_of(first)  # kept or afresh, the same
+
+    login(supporter)
+    page = page_of(client, article, open_round)
+    assert forms(page) == {mine.id: ">Withdraw my support<", theirs.id: ""}
+    from consult.fragments import CSRF_PLACEHOLDER
+    assert CSRF_PLACEHOLDER not in page
+
+    login(moderator)
+    page = page_of(client, article, open_round)
+    assert cards_of(page).count(">Moderate</a>") == 2 and forms(page) == {mine.id: ">Support<", theirs.id: ">Support<"}
 
 
 def test_a_visitors_kept_discussion_is_the_one_rendered_afresh(client, app, make_user, article, open_round):

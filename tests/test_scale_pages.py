@@ -140,3 +140,85 @@ def test_a_page_holding_a_token_is_compressed_only_for_this_sites_own_requests(c
     assert (response.headers.get("Content-Encoding") == "gzip") is compressed
     body = gzip.decompress(response.data) if compressed else response.data
     assert b'name="csrf_token"' in body
+
+
+# -- the account's figures, kept between requests and never stale ----------------------------------
+
+def test_the_figures_are_kept_and_follow_every_change_to_what_they_count(client, make_round, make_user, moderator,
+                                                                          charter_version):
+    from consult.amendments import services as amendments
+    from consult.comments import services as comments
+    from consult.models import Region, Round
+    from consult.moderation import services as moderation
+
+    round_ = make_round(RoundState.open)
+    article = charter_version.sections[0].articles[0]
+    author = make_user()
+    add_amendments(round_, author, 3, articles=[article])
+
+    def figures():
+        db.session.commit()
+        db.session.expire_all()
+        return rounds.account(db.session.get(Round, round_.id))
+
+    def page_says(text: str) -> bool:
+        return text in client.get(f"/rounds/{round_.id}").get_data(as_text=True)
+
+    first = figures()
+    assert (first.amendments, first.comments, first.participants) == (3, 0, 1)
+    count = 0
+
+    def counted(*_args):
+        nonlocal count
+        count += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        assert figures() == first  # kept: the stamp read, nothing counted
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", counted)
+    assert count <= 3, count  # the round, its token (and BEGIN): no counting
+
+    comment, _created = comments.post(make_user(), round_, article, body="Oui.", locale="fr")
+    now = figures()
+    assert (now.comments, now.participants, now.contributions_by_language["fr"]) == (1, 2, 1)
+    assert sum(n for _week, n in now.contributions_by_week) == 4
+
+    moderation.hide(moderator, comment, "Off topic")
+    assert (figures().comments, figures().participants) == (0, 1)
+    moderation.restore(moderator, comment, "On topic after all")
+    assert figures().comments == 1
+
+    amendment = db.session.scalars(sa.select(Amendment).where(Amendment.round_id == round_.id)).first()
+    moderation.answer(moderator, amendment, AmendmentStatus.accepted, "Agreed.")
+    assert figures().amendments_by_status == {"submitted": 2, "accepted": 1}
+    moderation.hide(moderator, amendment, "Spam")
+    assert figures().amendments == 2
+
+    supporter = make_user()
+    amendment = db.session.scalars(sa.select(Amendment).where(Amendment.round_id == round_.id,
+                                                              Amendment.visibility == Visibility.visible)).first()
+    amendments.support(supporter, amendment)
+    assert (figures().supports, figures().participants) == (1, 3)
+    amendments.withdraw_support(supporter, amendment)
+    assert (figures().supports, figures().participants) == (0, 2)
+
+    author.organisation.region = Region.africa
+    assert figures().participants_by_region["africa"] == 1
+    # The page shows the kept figures, labelled in the reader's language.
+    assert page_says("Africa")
+
+
+def test_figures_of_another_round_are_kept_apart(make_round, make_user, charter_version):
+    from consult.models import Round
+
+    one, other = make_round(RoundState.open), make_round(RoundState.open)
+    author = make_user()
+    add_amendments(one, author, 2)
+    assert rounds.account(one).amendments == 2
+    assert rounds.account(other).amendments == 0
+    assert rounds.account([one, other]).amendments == 2
+    add_amendments(other, author, 5)
+    db.session.expire_all()
+    assert rounds.account(db.session.get(Round, other.id)).amendments == 5
+    assert rounds.account([db.session.get(Round, one.id), db.session.get(Round, other.id)]).amendments == 7

@@ -215,7 +215,7 @@ class AmendmentFilters:
 
 @dataclass
 class AmendmentPage:
-    items: list[Amendment]
+    items: list  # _Shown rows of the page's amendments
     total: int  # placeholders of hidden amendments included: what the pages divide
     visible: int  # amendments a reader finds, as every other count says
     page: int
@@ -231,6 +231,16 @@ class AmendmentPage:
         return tuple((self.faces[a.id], self.supports.get(a.id, SupportSummary()), self.comment_counts[a.id])
                      for a in self.items)
 
+    def reader_cards(self, rights) -> tuple:
+        """The page as one logged-in reader sees it, as plain values: per amendment its face, support
+        figures and comments, whether the reader supports it, whether they may support it (or take
+        their support back) and whether they may moderate it (rights: permissions.AmendmentRights).
+        The key its markup is kept under: it is never another reader's."""
+        return tuple(
+            (self.faces[a.id], self.supports.get(a.id, SupportSummary()), self.comment_counts[a.id], supported,
+             rights.withdraw_support(a) if supported else rights.support(a), rights.moderate(a))
+            for a in self.items for supported in (a.id in self.supported,))
+
 
 def _support_count():
     return (
@@ -239,7 +249,7 @@ def _support_count():
 
 
 class _Shown(NamedTuple):
-    """An amendment as read by a page that shows it and offers no control on it (what _face() reads)."""
+    """An amendment as read by a page of them: what _face() and permissions.AmendmentRights read."""
 
     id: int
     kind: AmendmentKind
@@ -254,6 +264,7 @@ class _Shown(NamedTuple):
     body: str
     rationale_html: str
     answer_html: str | None
+    author_id: int
     organisation_id: int | None
     recorded_by_id: int | None
     recorded_source: str | None
@@ -262,20 +273,19 @@ class _Shown(NamedTuple):
 
 def amendments_of_article(article: Article, round_: Round, filters: AmendmentFilters, viewer: User | None) -> AmendmentPage:
     """One page of an article's amendments in a round, with everything shown beside them: one
-    query whatever the thread's length. For a visitor, who can act on none of them, the amendments
-    are plain rows, enough for their faces (AmendmentPage.cards()), and no Amendment object is loaded."""
+    query whatever the thread's length. The amendments are plain rows (_Shown), enough for their
+    faces (AmendmentPage.cards()) and for what a reader may do to each (permissions.AmendmentRights):
+    no Amendment object is loaded."""
     viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
-    objects = viewer_id is not None
     conditions = tuple(filters.conditions())
     # Without filters (nearly every page), the query is built once per process: its values are parameters.
-    statement = _amendment_page(filters.sort, objects, conditions) if conditions \
-        else _usual_amendment_page(filters.sort, objects)
+    with_viewer = viewer_id is not None
+    statement = _amendment_page(filters.sort, with_viewer, conditions) if conditions \
+        else _usual_amendment_page(filters.sort, with_viewer)
     values = dict(article_id=article.id, round_id=round_.id, viewer_id=viewer_id)
 
     def page_of(page: int) -> list:
         rows = db.session.execute(statement, dict(values, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)).all()
-        if objects:
-            return rows
         n = len(_Shown._fields)
         return [(_Shown(*row[:n - 1], bool(row[n - 1])), *row[n:]) for row in rows]
 
@@ -303,8 +313,8 @@ def amendments_of_article(article: Article, round_: Round, filters: AmendmentFil
 
 def _amendment_page(sort: str, with_viewer: bool, conditions: tuple = ()) -> sa.Select:
     """The query of a page of amendments (parameters: article_id, round_id, viewer_id, limit, offset).
-    Its rows: (amendment, people, organisations, regions, supported by the viewer, comments, total,
-    visible, *who); without a viewer, the amendment as the columns of _Shown."""
+    Its rows: (amendment as the columns of _Shown, people, organisations, regions, supported by the
+    viewer, comments, total, visible, *who)."""
     where = [Amendment.article_id == sa.bindparam("article_id"), Amendment.round_id == sa.bindparam("round_id"),
              *conditions]
     order = (_support_count().desc(), Amendment.id.desc()) if sort == "supported" else (Amendment.id.desc(),)
@@ -325,7 +335,7 @@ def _amendment_page(sort: str, with_viewer: bool, conditions: tuple = ()) -> sa.
     # each amendment is worked out for the amendments of this page only, not for the whole selection.
     chosen = (sa.select(Amendment.id, *selection).where(*where).order_by(*order)
               .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")).subquery())
-    shown = (Amendment,) if with_viewer else tuple(getattr(Amendment, name) for name in _Shown._fields)
+    shown = tuple(getattr(Amendment, name) for name in _Shown._fields)
     return with_who(
         sa.select(*shown, *figures, mine, comments, chosen.c.total, chosen.c.visible)
         .join(chosen, chosen.c.id == Amendment.id).order_by(*order), Amendment)

@@ -11,7 +11,7 @@ from consult.contributions import new_submission_token
 from consult.extensions import db
 from consult.i18n import current_locale
 from consult.models import Version
-from consult.permissions import Action, authorize, checked, public
+from consult.permissions import Action, AmendmentRights, authorize, checked, public
 
 
 def _main_version_or_404():
@@ -59,11 +59,13 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
     rounds, counts = services.rounds_with_counts(article)
     round_ = services.pick_round(rounds, round_id, current_user)
     filters = amendment_services.AmendmentFilters.from_args(request.args)
-    amendments = discussion = None
+    amendments = discussion = amendment_rights = None
     if round_:
         amendments = amendment_services.amendments_of_article(article, round_, filters, current_user)
+        if current_user.is_authenticated:  # what this reader may do to each amendment, decided once
+            amendment_rights = AmendmentRights(current_user._get_current_object(), round_)
         discussion = comment_services.discussion(round_, article, None, page=request.args.get("cpage", 1, type=int),
-                                                 objects=current_user.is_authenticated)  # a visitor has no controls
+                                                 objects=False)  # plain rows: CommentRights reads them too
         if comment_form is None and current_user.is_authenticated:  # a visitor is offered no form
             comment_form = CommentForm(
                 formdata=None, round_id=round_.id, article_id=article.id, token=new_submission_token(),
@@ -78,6 +80,7 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
         selected_round=round_,
         counts=counts,
         amendments=amendments,
+        amendment_rights=amendment_rights,
         filters=filters,
         discussion=discussion,
         comment_form=comment_form,

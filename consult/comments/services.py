@@ -97,6 +97,7 @@ class Discussion:
     page: int = 1
     pages: int = 1
     faces: dict[int, "CommentFace"] = field(default_factory=dict)  # what each comment shown shows, by id
+    amendment: Amendment | None = None  # the amendment discussed, None for an article's discussion
 
     def threads(self) -> tuple:
         """The page as plain values, (face, reply faces, replies not shown) per first-level comment: what
@@ -108,7 +109,7 @@ class Discussion:
         """What one reader may do to each comment of the page (rights: permissions.CommentRights),
         as plain values: with threads(), the key of the page's markup as that reader sees it."""
         return Decided(tuple(
-            (c.id, rights.report(c), rights.moderate(c), rights.edit(c), first and rights.reply(c))
+            (c.id, rights.report(c), rights.moderate(c), rights.edit(c), first and rights.reply(c, self.amendment))
             for root in self.comments
             for c, first in ((root, True), *((r, False) for r in self.replies.get(root.id, ())))
         ))
@@ -172,7 +173,7 @@ def who_from_row(contribution, values) -> dict:
 
 
 class _Shown(NamedTuple):
-    """A comment as read by a page that shows it and offers no control on it (what _face() reads)."""
+    """A comment as read by a page of them: what _face() and permissions.CommentRights read."""
 
     id: int
     visibility: Visibility
@@ -182,6 +183,7 @@ class _Shown(NamedTuple):
     created_at: datetime
     edited_at: datetime | None
     body_html: str
+    author_id: int
     organisation_id: int | None
     recorded_by_id: int | None
     recorded_source: str | None
@@ -194,9 +196,9 @@ _SHOWN_COLUMNS = tuple(getattr(Comment, name) for name in _Shown._fields)
 def discussion(round_: Round, article: Article, amendment: Amendment | None, page: int = 1, *,
                objects: bool = True) -> Discussion:
     """First-level comments page by page, each with its first REPLIES_SHOWN replies: one query
-    whatever the length of the discussion or of any thread in it. With objects=False (for a reader
-    who has no control over any comment) the comments are plain rows, enough for their faces, and
-    no Comment object is loaded."""
+    whatever the length of the discussion or of any thread in it. With objects=False the comments are
+    plain rows (_Shown), enough for their faces and for permissions.CommentRights, and no Comment
+    object is loaded."""
     statement = _discussion_page(objects, amendment is not None)
     values = dict(round_id=round_.id, article_id=article.id, amendment_id=amendment.id if amendment else None)
 
@@ -215,7 +217,7 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
             sa.select(sa.func.count()).select_from(Comment).where(*where, Comment.parent_id.is_(None)))
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
-    shown = Discussion(comments=[])
+    shown = Discussion(comments=[], amendment=amendment)
     for comment, root_id, of, total, count, *who in rows:
         shown.faces[comment.id] = _face(comment, who)
         if root_id is None:

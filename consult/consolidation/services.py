@@ -4,7 +4,7 @@ Every act is audited; an amendment is incorporated once, or set aside with a rea
 dropped silently; article lineage follows every move so history stays connected.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -88,27 +88,49 @@ def is_pending(amendment: Amendment) -> bool:
     return amendment.incorporated_in_id is None and not amendment.set_aside_reason
 
 
+WORKBENCH_PAGE_SIZE = 20  # pending amendments shown in full on one page of an article's workbench
+WORKBENCH_DEALT_SHOWN = 20  # amendments already dealt with, listed compactly unless all are asked for
+
+
 @dataclass
 class ArticleWork:
-    """One article on the workbench: the text consulted on and the accepted amendments of its lineage."""
+    """One article on the workbench: the text consulted on, one page of the accepted amendments of
+    its lineage still waiting (in full), and the latest already dealt with (compactly)."""
     article: Article
     base: Article | None
-    amendments: list[Amendment]
+    pending: list[Amendment]
+    dealt: list[Amendment] = field(default_factory=list)
+    pending_total: int = 0
+    dealt_total: int = 0
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def amendments(self) -> list[Amendment]:
+        return self.pending + self.dealt
 
 
-def article_work(article: Article) -> ArticleWork:
-    """What the workbench shows for one article: only that article's lineage is read, so the cost
-    does not grow with the rest of the consultation."""
+def article_work(article: Article, page: int = 1, all_dealt: bool = False) -> ArticleWork:
+    """What the workbench shows for one article: only that article's lineage is read, and a page of
+    it, so the cost grows neither with the rest of the consultation nor with the article's own."""
     version = article.version
     base = db.session.scalar(sa.select(Article).where(Article.version_id == version.based_on_id,
                                                       Article.lineage_id == article.lineage_id)
                              .options(selectinload(Article.texts))) if version.based_on_id else None
-    amendments = list(db.session.scalars(
-        _accepted_of(version).join(Article, Article.id == Amendment.article_id)
-        .where(Article.lineage_id == article.lineage_id).order_by(Amendment.id)
-        .options(joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
-    ))
-    return ArticleWork(article, base, amendments)
+    of_lineage = _accepted_of(version).join(Article, Article.id == Amendment.article_id).where(
+        Article.lineage_id == article.lineage_id)
+    who = (joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
+    pending_total, dealt_total = db.session.execute(of_lineage.with_only_columns(
+        sa.func.count(sa.case((_is_pending_clause(), 1))),
+        sa.func.count(sa.case((sa.not_(_is_pending_clause()), 1))))).one()
+    pages = max(1, -(-pending_total // WORKBENCH_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    pending = list(db.session.scalars(
+        of_lineage.where(_is_pending_clause()).order_by(Amendment.id)
+        .limit(WORKBENCH_PAGE_SIZE).offset((page - 1) * WORKBENCH_PAGE_SIZE).options(*who)))
+    dealt = list(db.session.scalars(of_lineage.where(sa.not_(_is_pending_clause())).order_by(Amendment.id.desc())
+                                    .options(*who).limit(None if all_dealt else WORKBENCH_DEALT_SHOWN)))
+    return ArticleWork(article, base, pending, dealt[::-1], pending_total, dealt_total, page, pages)
 
 
 @dataclass

@@ -96,10 +96,11 @@ def article(article_id: int):
 
 
 def _workbench(article, locale, *, status=200, edit=None):
-    work = services.article_work(article)
+    work = services.article_work(article, page=request.args.get("page", 1, type=int),
+                                 all_dealt=request.args.get("dealt") == "all")
     return render_template(
         "consolidation/article.html", article=article, locale=locale, text=article.exact_text(locale),
-        base=work.base, amendments=work.amendments,
+        base=work.base, work=work,
         sections=charter.load_version(article.version), edit=edit,
         provenance=services.provenance(article), is_pending=services.is_pending,
     ), status

@@ -1,5 +1,6 @@
 """Consultation rounds. A round's phase follows from the clock plus explicit moderator acts."""
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,10 @@ class RoundState(LabelledEnum):
     open = "open", _l("Open")
     closed = "closed", _l("Closed")
     concluded = "concluded", _l("Concluded")
+
+
+def new_figures_token() -> str:
+    return uuid.uuid4().hex
 
 
 class Round(TranslatedFieldsMixin, TimestampMixin, Base):
@@ -60,3 +65,15 @@ class Round(TranslatedFieldsMixin, TimestampMixin, Base):
 
     def is_open(self, now: datetime | None = None) -> bool:
         return self.phase(now) is RoundState.open
+
+
+class RoundFiguresToken(Base):
+    """Replaced (at random, so never reused) as the last act of a transaction that wrote a
+    contribution, support or organisation the round's figures count: the figures kept between
+    requests are those computed under the present token (consult/rounds/figures_cache.py). A table
+    of its own: writers hold the round's row FOR SHARE, and updating it would deadlock them."""
+
+    __tablename__ = "round_figures_tokens"
+
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32), default=new_figures_token)

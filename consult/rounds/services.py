@@ -18,6 +18,7 @@ from consult.models import (
     utcnow,
 )
 from consult.moderation import audit
+from consult.rounds import figures_cache
 
 
 class RoundError(ValueError):
@@ -174,10 +175,37 @@ class Outcomes:
 INDIVIDUALS = "individual"
 
 
+_COUNTERS = ("participants_by_region", "organisations_by_region", "participants_by_kind",
+             "contributions_by_language", "amendments_by_status")
+_TOTALS = ("participants", "organisations", "amendments", "comments", "supports")
+
+
 def account(rounds: Round | list[Round]) -> Account:
-    """Figures and outcomes of a round, or of all the rounds on a version, from a handful of
-    grouped queries (a person taking part in two rounds counts once)."""
+    """Figures of a round, or of all the rounds on a version: counted once and kept until anything
+    they count is written (figures_cache), so that the page costs the same whatever the round's size."""
     rounds = [rounds] if isinstance(rounds, Round) else rounds
+    if not rounds:
+        return Account()
+    round_ids = [r.id for r in rounds]
+    weeks = _weeks(rounds)
+    stamp = figures_cache.stamp(round_ids, (weeks[0], len(weeks)))
+    kept = figures_cache.load(round_ids, stamp)
+    if kept is not None:
+        try:
+            return Account(**{k: kept[k] for k in _TOTALS}, **{k: Counter(kept[k]) for k in _COUNTERS},
+                           contributions_by_week=list(zip(weeks, kept["weekly"], strict=True)))
+        except (KeyError, TypeError, ValueError):
+            pass  # kept by another version of this code: counted again below
+    result = _count(rounds)
+    figures_cache.keep(round_ids, stamp, {**{k: getattr(result, k) for k in _TOTALS},
+                                          **{k: dict(getattr(result, k)) for k in _COUNTERS},
+                                          "weekly": [n for _week, n in result.contributions_by_week]})
+    return result
+
+
+def _count(rounds: list[Round]) -> Account:
+    """Figures of the rounds from a handful of grouped queries (a person taking part in two rounds
+    counts once); they read every contribution."""
     round_ids = [r.id for r in rounds]
     result = Account()
     visible_amendment = sa.and_(Amendment.round_id.in_(round_ids), Amendment.visibility == Visibility.visible)
@@ -278,18 +306,23 @@ MAX_WEEKS = 260
 def _weekly(rounds: list[Round], visible_amendment, visible_comment) -> list[tuple[datetime, int]]:
     """Contributions per week from the first opening, counted by the database: one grouped query
     per kind, whatever the number of contributions."""
-    start = min(r.opens_at for r in rounds)
-    end = min(max(r.effective_close for r in rounds), utcnow())
-    span = max(1, (end - start).days // 7 + 1)
-    # At most the last MAX_WEEKS weeks, whatever dates a round was given: the chart and its query
-    # grow with them (earlier contributions count in the first week shown).
-    weeks = [start + timedelta(weeks=n) for n in range(max(0, span - MAX_WEEKS), span)]
+    weeks = _weeks(rounds)
     counts = [0] * len(weeks)
     for model, where in ((Amendment, visible_amendment), (Comment, visible_comment)):
         moments = sa.select(_week_of(model.created_at, weeks).label("week")).where(where).subquery()
         for week, count in db.session.execute(sa.select(moments.c.week, sa.func.count()).group_by(moments.c.week)):
             counts[week] += count
     return list(zip(weeks, counts))
+
+
+def _weeks(rounds: list[Round]) -> list[datetime]:
+    """When each week the series counts begins: from the first opening to the last close or now."""
+    start = min(r.opens_at for r in rounds)
+    end = min(max(r.effective_close for r in rounds), utcnow())
+    span = max(1, (end - start).days // 7 + 1)
+    # At most the last MAX_WEEKS weeks, whatever dates a round was given: the chart and its query
+    # grow with them (earlier contributions count in the first week shown).
+    return [start + timedelta(weeks=n) for n in range(max(0, span - MAX_WEEKS), span)]
 
 
 def _week_of(moment, weeks: list[datetime]):
