@@ -65,8 +65,10 @@ def articles(version: Version) -> list[Article]:
 
 def _accepted_of(version: Version):
     """Accepted (in whole or in part) amendments of the rounds on the version consolidated."""
-    return (sa.select(Amendment).join(Round, Round.id == Amendment.round_id)
-            .where(Round.version_id == version.based_on_id, Amendment.status.in_(ACCEPTED)))
+    # The rounds as a list, not a join: with an article's amendments asked for too, the database then
+    # reads them through (round, article) rather than every accepted amendment of the round.
+    rounds = sa.select(Round.id).where(Round.version_id == version.based_on_id)
+    return sa.select(Amendment).where(Amendment.round_id.in_(rounds), Amendment.status.in_(ACCEPTED))
 
 
 def _is_pending_clause():
@@ -117,8 +119,8 @@ def article_work(article: Article, page: int = 1, all_dealt: bool = False) -> Ar
     base = db.session.scalar(sa.select(Article).where(Article.version_id == version.based_on_id,
                                                       Article.lineage_id == article.lineage_id)
                              .options(selectinload(Article.texts))) if version.based_on_id else None
-    of_lineage = _accepted_of(version).join(Article, Article.id == Amendment.article_id).where(
-        Article.lineage_id == article.lineage_id)
+    of_lineage = _accepted_of(version).where(
+        Amendment.article_id.in_(sa.select(Article.id).where(Article.lineage_id == article.lineage_id)))
     who = (joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
     pending_total, dealt_total = db.session.execute(of_lineage.with_only_columns(
         sa.func.count(sa.case((_is_pending_clause(), 1))),
