@@ -287,6 +287,18 @@ def twin(version, article) -> Article:
                                                       Article.lineage_id == article.lineage_id))
 
 
+def publish_with_first_amendment(moderator, secretariat, consulted):
+    """The consulted draft consolidated with its first amendment, the others set aside, and published."""
+    new = start(moderator, consulted)
+    article = twin(new, consulted["article"])
+    incorporate_clean(moderator, article, consulted["first"])
+    for key in ("second", "third", "new_article"):
+        consolidation.set_aside(moderator, consulted[key], "Later")
+    consolidation.publish(secretariat, new, despite_outdated=True)
+    db.session.commit()
+    return new, article
+
+
 def incorporate_clean(moderator, article, amendment):
     title, body = consolidation.preview(article, amendment)
     assert title.clean and body.clean, body.conflicts

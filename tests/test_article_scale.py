@@ -15,16 +15,6 @@ from consult.permissions import Action, AmendmentRights, CommentRights, decide
 from tests.conftest import put_round_in_state
 
 
-@pytest.fixture
-def article(charter_version):
-    return charter_version.sections[2].articles[0]
-
-
-@pytest.fixture
-def open_round(make_round):
-    return make_round(RoundState.open)
-
-
 def page_of(client, article, round_, **args) -> str:
     refresh()  # the test's app context outlives each request: forget the language chosen by the last one
     query = "".join(f"&{k}={v}" for k, v in args.items())

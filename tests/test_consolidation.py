@@ -13,7 +13,7 @@ from consult.models import (
     Amendment, AmendmentKind, AmendmentStatus, Article, AuditEvent, Incorporation, Role, RoundState, TextStatus,
     VersionState,
 )
-from tests.conftest import incorporate_clean, put_round_in_state, start, twin
+from tests.conftest import incorporate_clean, publish_with_first_amendment, put_round_in_state, start, twin
 
 
 def test_starting_copies_every_article_with_its_lineage(moderator, consulted):
@@ -158,13 +158,7 @@ def test_publishing_is_refused_while_amendments_are_pending(moderator, secretari
 
 
 def test_the_public_sees_history_redline_and_provenance(client, moderator, secretariat, consulted):
-    new = start(moderator, consulted)
-    article = twin(new, consulted["article"])
-    incorporate_clean(moderator, article, consulted["first"])
-    for key in ("second", "third", "new_article"):
-        consolidation.set_aside(moderator, consulted[key], "Later")
-    consolidation.publish(secretariat, new, despite_outdated=True)
-    db.session.commit()
+    new, article = publish_with_first_amendment(moderator, secretariat, consulted)
     page = client.get(f"/charter/articles/{article.id}").get_data(as_text=True)
     assert f"Amendment {consulted['first'].id}" in page and "Where this text comes from" in page
     compare = client.get(f"/charter/compare?from={consulted['version'].id}&to={new.id}&article={article.lineage_id}")

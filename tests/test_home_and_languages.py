@@ -3,25 +3,12 @@ is published, and the language of every text shown (original, translation up to 
 
 import pytest
 
-from consult.consolidation import services as consolidation
 from consult.extensions import db
 from consult.i18n import date_only
 from consult.models import RoundState, TextStatus
-from tests.conftest import incorporate_clean, put_round_in_state, start, twin
+from tests.conftest import publish_with_first_amendment, put_round_in_state, twin
 
 INVITATION = "are invited to read the draft"
-
-
-def publish(moderator, secretariat, consulted):
-    """The consulted draft consolidated with its first amendment and published."""
-    new = start(moderator, consulted)
-    article = twin(new, consulted["article"])
-    incorporate_clean(moderator, article, consulted["first"])
-    for key in ("second", "third", "new_article"):
-        consolidation.set_aside(moderator, consulted[key], "Later")
-    consolidation.publish(secretariat, new, despite_outdated=True)
-    db.session.commit()
-    return new, article
 
 
 def test_the_home_page_invites_people_only_while_a_round_is_open(client, make_round):
@@ -38,7 +25,7 @@ def test_the_home_page_invites_people_only_while_a_round_is_open(client, make_ro
 def test_after_publishing_the_home_page_shows_the_published_version_and_the_past_rounds(
         client, moderator, secretariat, consulted):
     round_ = consulted["first"].round
-    new, _article = publish(moderator, secretariat, consulted)
+    new, _article = publish_with_first_amendment(moderator, secretariat, consulted)
     page = client.get("/").get_data(as_text=True)
     assert f"Published on {date_only(new.published_at)}: Consolidated." in page
     assert f'href="/charter/versions/{new.id}/"' in page
@@ -50,7 +37,7 @@ def test_after_publishing_the_home_page_shows_the_published_version_and_the_past
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 def test_side_by_side_labels_each_language_truthfully(client, moderator, secretariat, consulted, lang):
-    new, article = publish(moderator, secretariat, consulted)  # English changed; French and Spanish lag
+    new, article = publish_with_first_amendment(moderator, secretariat, consulted)  # English changed; French and Spanish lag
     english = article.exact_text("en")
     assert [article.exact_text(code).status for code in ("en", "fr", "es")] == \
         [TextStatus.source, TextStatus.outdated, TextStatus.outdated]

@@ -112,8 +112,7 @@ def hide_or_restore(kind: str, target_id: int, act: str):
 @checked
 def dismiss(report_id: int):
     item = db.get_or_404(services.Report, report_id)
-    target = db.session.get(Amendment, item.amendment_id) if item.amendment_id else db.session.get(Comment, item.comment_id)
-    authorize(Action.moderate, target)  # keeping it visible is a decision on it too
+    authorize(Action.moderate, _report_targets([item])[item.id])  # keeping it visible is a decision on it too
     if ConfirmForm().validate_on_submit():
         services.dismiss_report(current_user, item)
         flash(_("The report is closed; the contribution stays visible."), "info")
