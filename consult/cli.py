@@ -1,4 +1,5 @@
-"""Flask commands: demo, seed, translate, charter import/export/redline, report export, backup, restore."""
+"""Flask commands: demo, seed, worker, mail, translate, charter import/export/redline, report export, backup,
+restore."""
 
 import json
 import sys
@@ -25,6 +26,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(report)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(mail)
 
 
 def _seeds_dir() -> Path:
@@ -75,9 +78,67 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     db.session.remove()
     _print_demo_accounts()
     if not no_serve:
+        from consult import jobs
+
+        current_app.config["BASE_URL"] = current_app.config["BASE_URL"] or f"http://{host}:{port}"
+        # The jobs' consumer runs in this process, so the one command sends the demo's mail too.
+        consumer = None
+        if not jobs.huey.immediate:
+            from consult.mail import delivery
+
+            delivery.sweep_at_start()
+            consumer = jobs.run_consumer(workers=1, in_thread=True)
         click.echo(f"Serving the demo consultation on http://{host}:{port}/  (Ctrl+C stops it)")
-        # app.run() refuses to block inside a flask command; serve with Werkzeug directly.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        click.echo("Mail is written to " + str(Path(current_app.config["MAIL_OUTBOX_DIR"]
+                                                    or Path(current_app.instance_path) / "outbox")))
+        try:
+            # app.run() refuses to block inside a flask command; serve with Werkzeug directly.
+            run_simple(host, port, current_app._get_current_object(), threaded=True)
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int, help="Jobs run at the same time (threads).")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run the background jobs: mail delivery and the periodic sweeps. Start one or more beside the app."""
+    from consult import jobs
+
+    if jobs.huey.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is set: jobs run in the app itself, there is nothing to consume.")
+    from consult.mail import delivery
+
+    db.session.remove()
+    delivery.sweep_at_start()
+    jobs.run_consumer(workers=workers)
+
+
+@click.group()
+def mail() -> None:
+    """Mail: check the configured transport."""
+
+
+@mail.command("test")
+@click.option("--to", "address", required=True, help="The address to send the test message to.")
+@with_appcontext
+def mail_test(address: str) -> None:
+    """Send a test message through the configured transport now, and say how it went."""
+    from consult.mail import compose, delivery
+    from flask_babel import lazy_gettext as _l
+
+    current_app.config["BASE_URL"] = current_app.config["BASE_URL"] or "http://127.0.0.1:5000"
+    message = compose.queue(address, "test", subject=_l("Test message from the charter consultation"))
+    db.session.flush()
+    try:
+        delivery.transport().send(delivery.build_message(message))
+    except Exception as error:  # the point of the command is to show the transport's own error
+        db.session.rollback()
+        raise click.ClickException(f"{type(error).__name__}: {error}") from error
+    message.sent_at, message.attempts = message.created_at, 1
+    db.session.commit()
+    click.echo(f"Sent a test message to {address} through the {current_app.config['MAIL_TRANSPORT']} transport.")
 
 
 @click.group()

@@ -44,6 +44,30 @@ class Defaults:
     # Behind a reverse proxy: how many proxies put the client's address in X-Forwarded-For.
     # 0 believes no such header (anyone could write it), so every visitor is the proxy's address.
     PROXY_FIX_X_FOR = 0
+    # Where mails' links point (https://consult.example.org). Unset, they point where the request
+    # that caused the mail came in; mail written by periodic jobs needs it.
+    BASE_URL = None
+    PLATFORM_NAME = "Human Rights in the City: charter consultation"
+    # Background jobs (consult.jobs): huey, with SQLite in instance/ unless REDIS_URL is set.
+    REDIS_URL = None
+    JOBS_IMMEDIATE = False  # run jobs in the request that queues them (tests)
+    # Mail (consult.mail): "file" writes .eml files to MAIL_OUTBOX_DIR (default instance/outbox) and
+    # prints a line; "smtp" sends through MAIL_SMTP_HOST.
+    MAIL_TRANSPORT = "file"
+    MAIL_FROM = "Charter consultation <no-reply@localhost>"
+    MAIL_OUTBOX_DIR = None
+    MAIL_SMTP_HOST = "localhost"
+    MAIL_SMTP_PORT = 587
+    MAIL_SMTP_SECURITY = "starttls"  # "starttls", "tls" (implicit, usually port 465) or "none"
+    MAIL_SMTP_USERNAME = None
+    MAIL_SMTP_PASSWORD = None
+    MAIL_SMTP_TIMEOUT = 30
+    MAIL_CLAIM_SECONDS = 300  # a delivery holds its message this long: more than any SMTP timeout
+    MAIL_MAX_ATTEMPTS = 8  # then the message waits for the secretariat (Moderation → Mail)
+    # Signed links in mails: how long each lasts.
+    CONFIRM_EMAIL_MAX_AGE = timedelta(days=7)
+    RESET_PASSWORD_MAX_AGE = timedelta(hours=2)
+    INVITATION_MAX_AGE = timedelta(days=30)
 
 
 def _coerce(value: str):

@@ -120,6 +120,8 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
         return Decision(False, _NEEDS_LOGIN)
     if action is Action.manage_own_account:
         return ALLOW
+    if not user.is_confirmed:
+        return Decision(False, _l("Please confirm your e-mail address first: open the link we sent you."))
     if action in _SECRETARIAT_ACTIONS:
         return ALLOW if is_secretariat(user) else Decision(False, _NOT_ALLOWED)
     if action in _MODERATOR_ACTIONS:
@@ -278,7 +280,8 @@ class CommentRights:
 
     def __init__(self, user: User | None, round_: Round, now: datetime | None = None):
         now = now or utcnow()
-        self.user = user if user is not None and user.is_authenticated else None
+        # Until their address is confirmed a person may do nothing here, as a visitor.
+        self.user = user if user is not None and user.is_authenticated and user.is_confirmed else None
         self.round_id = round_.id
         self._moderator = is_moderator(self.user)
         self._round_open = bool(_round_open(round_, now))
@@ -312,7 +315,7 @@ class AmendmentRights:
 
     def __init__(self, user: User | None, round_: Round, now: datetime | None = None):
         now = now or utcnow()
-        self.user = user if user is not None and user.is_authenticated else None
+        self.user = user if user is not None and user.is_authenticated and user.is_confirmed else None
         self._moderator = is_moderator(self.user)
         self._round_open = bool(_round_open(round_, now))
         self._may_support = bool(decide(user, Action.support_amendment, round_, now=now))

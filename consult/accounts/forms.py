@@ -107,3 +107,22 @@ class PasswordForm(Form):
 
 class LanguageForm(Form):
     next = HiddenField()
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(Form):
+    """A password chosen from a link in a mail: a reset, or an invitation's first one."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), MinimumPasswordLength()])
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
+    )
+
+
+class EmailChangeForm(Form):
+    new_email = EmailField(_l("New e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Not `current_password`: the password form on the same page has that field (and its id).
+    password = PasswordField(_l("Current password"), validators=[DataRequired()])

@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from consult import jobs
+from consult.accounts import tokens
 from consult.extensions import db
+from consult.mail import compose
 from consult.models import LoginSession, Organisation, OrganisationKind, Region, Role, User, utcnow
 from consult.models.accounts import organisation_name_key
 from consult.moderation import audit
@@ -79,8 +83,10 @@ def register(
     organisation: Organisation | None,
     country: str | None = None,
     role: Role = Role.participant,
+    confirmed: bool = True,
 ) -> User | None:
-    """Create the account; None when the address is taken (the caller answers the same way)."""
+    """Create the account; None when the address is taken (the caller answers the same way).
+    `confirmed` False: the address is to be confirmed by mail before the person takes part."""
     password_hash = hash_password(password)  # even for a taken address: the answer takes as long
     if find_user(email) is not None:
         return None
@@ -92,6 +98,7 @@ def register(
         organisation=organisation,
         country=(country or (organisation.country if organisation else None) or None),
         role=role,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -105,13 +112,16 @@ def register_participant(
     """Registration from the form: an organisation on the platform is asked to be joined (the person
     is an individual until its contact or the secretariat approves); a new one is created unverified,
     with the registrant as its member and contact; None is an individual. None when the address is
-    taken, and then nothing else is created either (the caller answers the same way)."""
+    taken, and then nothing else is created either (the caller answers the same way): the address's
+    owner is told by mail instead, and the new account is asked to confirm its address."""
     if isinstance(affiliation, NewOrganisation):
         affiliation = affiliation_for(affiliation)
     user = register(email=email, name=name, password=password, locale=locale, organisation=None,
-                    country=country or (affiliation.country.upper() if affiliation else None))
+                    country=country or (affiliation.country.upper() if affiliation else None), confirmed=False)
     if user is None:
+        _tell_already_registered(find_user(email))
         return None
+    send_confirmation(user)
     if isinstance(affiliation, NewOrganisation):
         try:
             with db.session.begin_nested():  # someone may register the same name at this moment
@@ -290,3 +300,101 @@ def end_session(token: str | None) -> None:
 
 def end_all_sessions(user: User) -> None:
     db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+# --- addresses and passwords, by mail --------------------------------------------------------
+
+
+def send_confirmation(user: User) -> None:
+    """Mail the link that confirms `user`'s address (at registration, and on request)."""
+    max_age = current_app.config["CONFIRM_EMAIL_MAX_AGE"]
+    token = tokens.sign("confirm-email", {"user": user.id, "email": user.email})
+    compose.queue(user, "confirm_email", subject=_l("Confirm your e-mail address"), days=max_age.days,
+                  link=compose.external_url("accounts.confirm_email", token=token))
+
+
+def _tell_already_registered(user: User) -> None:
+    compose.queue(user, "already_registered", subject=_l("Someone tried to register with your address"),
+                  login=compose.external_url("accounts.login", email=user.email),
+                  forgot=compose.external_url("accounts.forgot_password"))
+
+
+def confirm_email(token: str) -> User:
+    """The person whose address the link confirms. LinkExpired, or LinkInvalid when the link is
+    not ours or the account's address has changed since."""
+    payload = tokens.read("confirm-email", token, current_app.config["CONFIRM_EMAIL_MAX_AGE"])
+    user = db.session.get(User, payload.get("user"))
+    if user is None or user.deleted_at is not None or user.email != payload.get("email"):
+        raise tokens.LinkInvalid
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.flush()
+    return user
+
+
+@jobs.task()
+def send_password_reset(email: str, link_base: str) -> None:
+    """Mail a reset link if the address has an account. A job, so that the request that asks for
+    it does the same work, and takes the same time, whether or not the address exists."""
+    user = find_user(email)
+    if user is None or not user.active or user.deleted_at is not None:
+        return
+    g.link_base = link_base
+    max_age = current_app.config["RESET_PASSWORD_MAX_AGE"]
+    token = tokens.sign("reset-password", {"user": user.id, "password": tokens.fingerprint(user.password_hash)})
+    compose.queue(user, "reset_password", subject=_l("Choose a new password"),
+                  hours=int(max_age.total_seconds() // 3600),
+                  link=compose.external_url("accounts.reset_password", token=token))
+    db.session.commit()
+
+
+def user_for_reset(token: str) -> User:
+    """The person a reset link is for, while it is unused and fresh (LinkExpired, LinkInvalid)."""
+    payload = tokens.read("reset-password", token, current_app.config["RESET_PASSWORD_MAX_AGE"])
+    user = db.session.get(User, payload.get("user"))
+    if (user is None or not user.active or user.deleted_at is not None
+            or payload.get("password") != tokens.fingerprint(user.password_hash)):
+        raise tokens.LinkInvalid  # used already: the password it was made for has changed
+    return user
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """A new password from a reset link: every login ends, and the address is proven by the link."""
+    user.password_hash = hash_password(new_password)
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    end_all_sessions(user)
+    audit.record(user, "reset_password", user)
+    db.session.flush()
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Mail a link to the new address; the account keeps its address until it is opened there.
+    Sent whether or not the new address has an account, so the answer tells nothing about it."""
+    new_email = normalise_email(new_email)
+    max_age = current_app.config["CONFIRM_EMAIL_MAX_AGE"]
+    token = tokens.sign("change-email", {"user": user.id, "old": user.email, "new": new_email})
+    compose.queue(user, "change_email", to=new_email, subject=_l("Confirm your new e-mail address"),
+                  days=max_age.days, link=compose.external_url("accounts.confirm_email_change", token=token))
+
+
+class AddressTaken(ValueError):
+    pass
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the address the link was sent to, and tell the old address.
+    LinkExpired, LinkInvalid (already used, or the address changed otherwise), AddressTaken."""
+    payload = tokens.read("change-email", token, current_app.config["CONFIRM_EMAIL_MAX_AGE"])
+    user = db.session.get(User, payload.get("user"))
+    if user is None or user.deleted_at is not None or user.email != payload.get("old"):
+        raise tokens.LinkInvalid
+    new_email = payload["new"]
+    if find_user(new_email) is not None:
+        raise AddressTaken
+    old_email = user.email
+    user.email, user.email_confirmed_at = new_email, utcnow()
+    audit.record(user, "change_email", user, old=old_email, new=new_email)
+    db.session.flush()
+    compose.queue(user, "email_changed", to=old_email, subject=_l("The e-mail address of your account has changed"),
+                  new_address=new_email, forgot=compose.external_url("accounts.forgot_password"))
+    return user

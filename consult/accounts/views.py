@@ -3,7 +3,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from consult.accounts import bp, forms, services
+from consult.accounts import bp, forms, services, tokens
 from consult.extensions import db, limiter
 from consult.forms import ConfirmForm
 from consult.models import Organisation, OrganisationKind, Region, User
@@ -84,20 +84,20 @@ def register():
 
 def _registered_message(form: forms.RegistrationForm,
                         affiliation: Organisation | services.NewOrganisation | None) -> str:
+    thanks = _("Thank you for registering. We sent a link to %(address)s: open it to confirm your address, "
+               "then you can take part. You can log in already.", address=services.normalise_email(form.email.data))
     if isinstance(affiliation, services.NewOrganisation):
-        return _("Thank you for registering. You can now log in with your e-mail address and password. "
-                 "%(organisation)s is now on the platform, with you as its contact; the secretariat will verify it.",
-                 organisation=affiliation.name)
+        return thanks + " " + _("%(organisation)s is now on the platform, with you as its contact; the secretariat "
+                                "will verify it.", organisation=affiliation.name)
     if affiliation is not None and form.affiliation.data == "new":
-        return _("Thank you for registering. You can now log in with your e-mail address and password. "
-                 "%(organisation)s is already on the platform, so you asked to join it: its contact or the "
-                 "secretariat will approve the request, and until then you take part as an individual.",
-                 organisation=affiliation.name)
+        return thanks + " " + _("%(organisation)s is already on the platform, so you asked to join it: its contact "
+                                "or the secretariat will approve the request, and until then you take part as an "
+                                "individual.", organisation=affiliation.name)
     if affiliation is not None:
-        return _("Thank you for registering. You can now log in with your e-mail address and password. "
-                 "You asked to join %(organisation)s: its contact or the secretariat will approve the request, "
-                 "and until then you take part as an individual.", organisation=affiliation.name)
-    return _("Thank you for registering. You can now log in with your e-mail address and password.")
+        return thanks + " " + _("You asked to join %(organisation)s: its contact or the secretariat will approve "
+                                "the request, and until then you take part as an individual.",
+                                organisation=affiliation.name)
+    return thanks
 
 
 def _request_locale() -> str:
@@ -170,13 +170,120 @@ def change_password():
 
 
 def _settings_page(form: forms.SettingsForm | None = None, password_form: forms.PasswordForm | None = None,
-                   membership_form: forms.MembershipRequestForm | None = None, status: int = 200):
+                   membership_form: forms.MembershipRequestForm | None = None,
+                   email_form: forms.EmailChangeForm | None = None, status: int = 200):
     """The settings page holds several forms; those not sent are shown as new, whatever the other sent."""
     form = form or forms.SettingsForm(formdata=None, obj=current_user)
     password_form = password_form or forms.PasswordForm(formdata=None)
     membership_form = membership_form or _membership_form(formdata=None)
+    email_form = email_form or forms.EmailChangeForm(formdata=None)
     return render_template("accounts/settings.html", form=form, password_form=password_form,
-                           membership_form=membership_form), status
+                           membership_form=membership_form, email_form=email_form), status
+
+
+# --- addresses and passwords, by mail ---------------------------------------------------------
+
+
+def _link_refused(error: Exception, expired: str, invalid: str):
+    """A link from a mail that no longer works: a page that says why and what to do, status 400."""
+    message = expired if isinstance(error, tokens.LinkExpired) else invalid
+    return render_template("accounts/link_refused.html", message=message), 400
+
+
+@bp.route("/account/confirm/<token>")
+@public
+def confirm_email(token: str):
+    try:
+        user = services.confirm_email(token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_refused(
+            error, _("This confirmation link has expired. Log in and ask for a new one."),
+            _("This confirmation link does not work: it may be incomplete, or your address has changed since."))
+    flash(_("Thank you: your address %(address)s is confirmed, and you can take part.", address=user.email),
+          "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("charter.home"))
+    return redirect(url_for(".login", email=user.email))
+
+
+@bp.route("/account/confirm", methods=["POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+@requires(Action.manage_own_account)
+def resend_confirmation():
+    if ConfirmForm().validate_on_submit() and not current_user.is_confirmed:
+        services.send_confirmation(current_user)
+        flash(_("We sent a new link to %(address)s.", address=current_user.email), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("charter.home")))
+
+
+@bp.route("/account/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+@public
+def forgot_password():
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        # Queued whatever the address: the job finds out whether it has an account.
+        services.send_password_reset(services.normalise_email(form.email.data), request.url_root)
+        flash(_("If %(address)s belongs to an account, a link to choose a new password is on its way. "
+                "It works for %(hours)s hours.", address=services.normalise_email(form.email.data),
+                hours=int(current_app.config["RESET_PASSWORD_MAX_AGE"].total_seconds() // 3600)), "info")
+        return redirect(url_for(".login", email=services.normalise_email(form.email.data)))
+    return render_template("accounts/forgot_password.html", form=form), 400 if request.method == "POST" else 200
+
+
+@bp.route("/account/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+@public
+def reset_password(token: str):
+    try:
+        user = services.user_for_reset(token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_refused(
+            error, _("This link has expired. Ask for a new one: it comes by mail at once."),
+            _("This link has already been used, or is incomplete. Ask for a new one if you still need it."))
+    form = forms.NewPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your new password is saved, and every device has been logged out. Log in with it now."), "success")
+        return redirect(url_for(".login", email=user.email))
+    return render_template("accounts/reset_password.html", form=form, user=user), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/account/email", methods=["POST"])
+@limiter.limit(_auth_limit, methods=["POST"], deduct_when=_refused)
+@requires(Action.manage_own_account)
+def change_email():
+    form = forms.EmailChangeForm()
+    if form.validate_on_submit():
+        if services.authenticate(current_user.email, form.password.data) is None:
+            form.password.errors.append(_("The current password is not right."))
+        elif services.normalise_email(form.new_email.data) == current_user.email:
+            form.new_email.errors.append(_("This is already your address."))
+        else:
+            services.request_email_change(current_user, form.new_email.data)
+            flash(_("We sent a link to %(address)s. Your account moves to that address once you open it there.",
+                    address=services.normalise_email(form.new_email.data)), "success")
+            return redirect(url_for(".settings"))
+    return _settings_page(email_form=form, status=400)
+
+
+@bp.route("/account/email/confirm/<token>")
+@public
+def confirm_email_change(token: str):
+    try:
+        user = services.confirm_email_change(token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_refused(
+            error, _("This link has expired. Ask for the change again in your account settings."),
+            _("This link has already been used, or is incomplete."))
+    except services.AddressTaken:
+        return render_template("accounts/link_refused.html", message=_(
+            "This address now belongs to another account, so your account keeps its present address.")), 409
+    flash(_("Your account's address is now %(address)s.", address=user.email), "success")
+    return redirect(url_for(".settings") if current_user.is_authenticated else url_for(".login", email=user.email))
 
 
 # --- joining an organisation ----------------------------------------------------------------

@@ -13,12 +13,13 @@ from consult.models.contributions import (
     Support,
     Visibility,
 )
+from consult.models.mail import OutgoingMail
 from consult.models.moderation import AuditEvent, Notice, Report
 from consult.models.rounds import Round, RoundState
 
 __all__ = [
     "Amendment", "AmendmentKind", "AmendmentRevision", "AmendmentStatus", "Article", "ArticleText",
     "AuditEvent", "Base", "Charter", "Comment", "Incorporation", "LoginSession", "Notice", "Organisation",
-    "OrganisationKind", "Region", "Report", "Role", "Round", "RoundState", "Section", "Stance",
+    "OrganisationKind", "OutgoingMail", "Region", "Report", "Role", "Round", "RoundState", "Section", "Stance",
     "Support", "TextStatus", "User", "Version", "VersionState", "Visibility", "utcnow",
 ]

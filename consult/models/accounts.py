@@ -108,6 +108,15 @@ class User(UserMixin, TimestampMixin, Base):
     # time, and it gives nothing — only `organisation` counts for taking part.
     requested_organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     requested_at: Mapped[datetime | None]
+    # Set when the person opened the link mailed to their address; until then they read but do
+    # not take part (consult.permissions).
+    email_confirmed_at: Mapped[datetime | None]
+    # Which privacy notice they accepted, and when (consult.accounts.privacy).
+    privacy_notice_version: Mapped[str | None] = mapped_column(sa.String(20))
+    privacy_accepted_at: Mapped[datetime | None]
+    # A deleted account: its personal data are gone, its contributions stay, shown as those of
+    # "a former participant" with their organisation. The row stays so the record stays whole.
+    deleted_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members", foreign_keys=[organisation_id])
     requested_organisation: Mapped[Organisation | None] = relationship(
@@ -126,6 +135,10 @@ class User(UserMixin, TimestampMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def region(self) -> Region | None:

@@ -1,0 +1,63 @@
+"""Writing a mail into the outbox, rendered in the recipient's language.
+
+The row is added to the current transaction and its delivery queued for after the commit: the
+mail goes out if and only if the act that caused it is saved."""
+
+from email.utils import make_msgid, parseaddr
+
+from flask import current_app, g, has_request_context, render_template, request
+from flask_babel import force_locale
+
+from consult import jobs
+from consult.extensions import db
+from consult.models import OutgoingMail, User
+
+
+def queue(recipient: User | str, kind: str, *, subject, to: str | None = None, locale: str | None = None,
+          headers: dict | None = None, **context) -> OutgoingMail:
+    """Render `mail/<kind>.txt` and `.html` for `recipient` and put the message in the outbox.
+
+    `subject` is a lazy string, so that it too is in the recipient's language; `locale` is for an
+    address with no account yet (an invitation), otherwise the account's preference is used; `to` sends
+    an account's mail to another address (a new one to confirm, the old one to warn)."""
+    from consult.mail import delivery
+
+    user = recipient if isinstance(recipient, User) else None
+    address = to or (user.email if user else recipient)
+    locale = locale or (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        context.update(recipient=user, address=address, locale=locale, subject=str(subject),
+                       platform_name=str(current_app.config["PLATFORM_NAME"]), home=external_url("charter.home"))
+        mail = OutgoingMail(
+            message_id=make_msgid(domain=_sender_domain()),
+            kind=kind,
+            recipient=address,
+            user_id=user.id if user else None,
+            locale=locale,
+            subject=context["subject"][:300],
+            text_body=render_template(f"mail/{kind}.txt", **context),
+            html_body=render_template(f"mail/{kind}.html", **context),
+            headers=headers,
+        )
+    db.session.add(mail)
+    db.session.flush()
+    jobs.after_commit(delivery.deliver, mail.id)
+    return mail
+
+
+def _sender_domain() -> str:
+    return parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An address to put in a mail: under BASE_URL when it is set, otherwise under the address the
+    request came to, otherwise under the one the job that writes the mail was given (`g.link_base`)."""
+    base = current_app.config.get("BASE_URL") or g.get("link_base")
+    if not base and has_request_context():
+        base = request.url_root
+    if not base:
+        raise RuntimeError("BASE_URL is not set: a mail written outside a request needs it for its links")
+    scheme, _, rest = base.partition("://")
+    host, _, path = rest.partition("/")
+    adapter = current_app.url_map.bind(host, script_name="/" + path.strip("/"), url_scheme=scheme)
+    return adapter.build(endpoint, values, force_external=True)
