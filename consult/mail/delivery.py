@@ -29,12 +29,12 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = mail.message_id
     message["Date"] = format_datetime(mail.created_at)
-    message["Content-Language"] = mail.locale
     message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to a robot
     for name, value in (mail.headers or {}).items():
         message[name] = value
     message.set_content(mail.text_body)
     message.add_alternative(mail.html_body, subtype="html")
+    message["Content-Language"] = mail.locale  # after the parts: setting content clears Content-*
     return message
 
 

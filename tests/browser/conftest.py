@@ -46,6 +46,7 @@ def live_server(tmp_path):
 
     config = base_config(f"sqlite:///{tmp_path / 'live.sqlite'}", tmp_path)
     config["WTF_CSRF_ENABLED"] = True
+    config["BASE_URL"] = None  # mails' links lead to this server, where the request came in
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.create_all()
@@ -61,6 +62,14 @@ def live_server(tmp_path):
     thread.join()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_smtp(live_server, smtp_server):
+    """The live server sending its mail to a real SMTP server; yields that server."""
+    live_server.config.update(MAIL_TRANSPORT="smtp", MAIL_SMTP_HOST="127.0.0.1", MAIL_SMTP_PORT=smtp_server.port,
+                              MAIL_SMTP_SECURITY="none", MAIL_SMTP_TIMEOUT=5)
+    return smtp_server
 
 
 @pytest.fixture
