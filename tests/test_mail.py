@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -122,7 +123,7 @@ def test_the_file_transport_writes_each_message_once(app, make_user):
     db.session.commit()
     message = delivery.build_message(db.session.get(OutgoingMail, row.id))
     delivery.FileTransport().send(message)  # a second delivery of the same message
-    files = list((app.config["MAIL_OUTBOX_DIR"] and __import__("pathlib").Path(app.config["MAIL_OUTBOX_DIR"])).glob("*.eml"))
+    files = list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
     assert len(files) == 1 and row.message_id.strip("<>").split("@")[0] in files[0].name
 
 
@@ -270,3 +271,19 @@ def test_an_address_changes_once_confirmed_at_the_new_one_and_the_old_one_is_tol
     notice = smtp_server.wait_for(2)[1]
     assert notice["To"] == "old@example.org" and "new@example.org" in parts(notice)[0]
     assert client.get(link).status_code == 400  # used
+
+
+def test_the_mail_test_command_sends_through_the_transport_or_says_why_not(app, runner, smtp_server):
+    result = runner.invoke(args=["mail", "test", "--to", "secretariat@example.org"])
+    assert result.exit_code == 0, result.output
+    assert len(list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))) == 1
+
+    app.config.update(MAIL_TRANSPORT="smtp", MAIL_SMTP_HOST="127.0.0.1", MAIL_SMTP_PORT=smtp_server.port,
+                      MAIL_SMTP_SECURITY="none")
+    assert runner.invoke(args=["mail", "test", "--to", "secretariat@example.org"]).exit_code == 0
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == "secretariat@example.org"
+
+    app.config["MAIL_SMTP_PORT"] = 1  # nothing listens there
+    failed = runner.invoke(args=["mail", "test", "--to", "secretariat@example.org"])
+    assert failed.exit_code == 1 and "ConnectionRefusedError" in failed.output
