@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from consult.comments.services import FOUND_BY_READERS, OrganisationFace, PersonFace, who_fields, who_from_row, with_who
+from consult import signals
 from consult.contributions import create_once, lock_open_round
 from consult.extensions import db
 from consult.models import (
@@ -71,7 +72,10 @@ def propose(author: User, round_: Round, article: Article, proposal: Proposal, *
         )
 
     lock_open_round(round_)
-    return create_once(Amendment, token, build)
+    amendment, created = create_once(Amendment, token, build)
+    if created:
+        signals.amendment_proposed.send(amendment)
+    return amendment, created
 
 
 def edit(amendment: Amendment, *, title: str, body: str, rationale: str) -> None:
@@ -90,6 +94,7 @@ def edit(amendment: Amendment, *, title: str, body: str, rationale: str) -> None
     amendment.rationale = rationale.strip()
     amendment.rationale_html = render_markdown(amendment.rationale)
     db.session.flush()
+    signals.amendment_edited.send(amendment)
 
 
 def withdraw(amendment: Amendment) -> None:
@@ -99,6 +104,7 @@ def withdraw(amendment: Amendment) -> None:
         raise AmendmentError("answered")
     amendment.status = AmendmentStatus.withdrawn
     db.session.flush()
+    signals.amendment_withdrawn.send(amendment)
 
 
 def history(amendment: Amendment) -> list[AmendmentRevision]:
@@ -116,7 +122,10 @@ def support(user: User, amendment: Amendment) -> bool:
     statement = insert(Support).values(
         amendment_id=amendment.id, user_id=user.id, organisation_id=user.organisation_id, created_at=utcnow()
     ).on_conflict_do_nothing(index_elements=["amendment_id", "user_id"])
-    return db.session.execute(statement).rowcount == 1
+    added = db.session.execute(statement).rowcount == 1
+    if added:
+        signals.amendment_supported.send(amendment, supporter=user)
+    return added
 
 
 def withdraw_support(user: User, amendment: Amendment) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from consult import signals
 from consult.comments import services as comment_services
 from consult.documents.checks import is_aligned, place_keys
 from consult.documents.model import Document
@@ -254,6 +255,7 @@ def create_version(
                 )
             db.session.add(article)
     db.session.flush()
+    signals.version_created.send(version)
     return version
 
 

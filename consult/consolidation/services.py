@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from consult.charter import services as charter
+from consult import signals
 from consult.extensions import db
 from consult.models import (
     Amendment, AmendmentStatus, Article, ArticleText, Incorporation, Round, RoundState, Section,
@@ -56,6 +57,7 @@ def start(moderator: User, version: Version, labels: dict[str, str]) -> Version:
             db.session.add(twin)
     db.session.flush()
     audit.record(moderator, "start_consolidation", new, based_on=version.id)
+    signals.version_created.send(new)
     return new
 
 
@@ -192,6 +194,7 @@ def _record_incorporation(moderator: User, article: Article | None, amendment: A
     audit.record(moderator, "incorporate", amendment, article=article.id if article else None,
                  version=amendment.incorporated_in_id)
     db.session.flush()
+    signals.amendment_incorporated.send(amendment, moderator=moderator, article=article)
 
 
 def set_aside(moderator: User, amendment: Amendment, reason: str) -> None:
@@ -327,6 +330,7 @@ def publish(secretariat: User, version: Version, *, despite_outdated: bool = Fal
         previous.state = VersionState.archived
     audit.record(secretariat, "publish", version, outdated_translations=len(outdated))
     db.session.flush()
+    signals.version_published.send(version, actor=secretariat)
 
 
 def provenance(article: Article) -> list[tuple[Incorporation, Amendment]]:

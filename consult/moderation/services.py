@@ -11,6 +11,7 @@ from consult.extensions import db
 from consult.models import (
     Amendment, AmendmentStatus, Article, Comment, Notice, Report, Round, User, Visibility, utcnow,
 )
+from consult import signals
 from consult.moderation import audit
 from consult.text.markdown import render_markdown
 
@@ -30,6 +31,7 @@ def report(reporter: User, target: Amendment | Comment, reason: str) -> Report:
     item = Report(reporter_id=reporter.id, reason=reason.strip(), **{kind: target.id})
     db.session.add(item)
     db.session.flush()
+    signals.report_filed.send(item, target=target)
     return item
 
 
@@ -52,6 +54,7 @@ def hide(moderator: User, target: Amendment | Comment, reason: str) -> None:
     _resolve_reports(moderator, target)
     audit.record(moderator, "hide", target, reason=reason.strip())
     db.session.flush()
+    signals.contribution_hidden.send(target, moderator=moderator, reason=reason.strip())
 
 
 def restore(moderator: User, target: Amendment | Comment, reason: str) -> None:
@@ -64,6 +67,7 @@ def restore(moderator: User, target: Amendment | Comment, reason: str) -> None:
     audit.record(moderator, "restore", target, reason=reason.strip(), was_hidden_because=target.hidden_reason)
     target.hidden_reason = None
     db.session.flush()
+    signals.contribution_restored.send(target, moderator=moderator, reason=reason.strip())
 
 
 def dismiss_report(moderator: User, item: Report) -> None:
@@ -103,6 +107,7 @@ def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text:
         db.session.add(Notice(user_id=amendment.author_id, kind="amendment_answered",
                               payload={"amendment_id": amendment.id, "status": status.value}))
     db.session.flush()
+    signals.amendment_answered.send(amendment, moderator=moderator, previous=previous)
 
 
 def _original(amendment: Amendment, duplicate_of: Amendment | int | None) -> Amendment:

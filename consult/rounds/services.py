@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
 
 from consult.documents.model import Figure
+from consult import signals
 from consult.extensions import db
 from consult.i18n import LANGUAGE_NAMES, date_only
 from consult.models import (
@@ -61,6 +62,7 @@ def create(actor: User, settings: RoundSettings) -> Round:
     db.session.flush()
     audit.record(actor, "create_round", round_, opens_at=round_.opens_at, closes_at=round_.closes_at,
                  region=round_.region)
+    signals.round_created.send(round_, actor=actor)
     return round_
 
 
@@ -89,6 +91,7 @@ def close_early(actor: User, round_: Round, reason: str, now: datetime | None = 
     round_.closed_early_at = now
     audit.record(actor, "close_round", round_, reason=reason.strip(), announced_close=round_.closes_at)
     db.session.flush()
+    signals.round_closed.send(round_, actor=actor)
 
 
 def extend(actor: User, round_: Round, closes_at: datetime, reason: str, now: datetime | None = None) -> None:
