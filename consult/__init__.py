@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         # The client's address (rate limits) from X-Forwarded-For, trusting only the configured proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
-    from consult import jobs, web
+    from consult import jobs, search, web
     from consult.i18n import select_locale
 
     db.init_app(app)
@@ -37,15 +37,19 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from consult.consolidation import bp as consolidation_bp
     from consult.exports import bp as exports_bp
     from consult.imports import bp as imports_bp
+    from consult.invitations import bp as invitations_bp
     from consult.mail import bp as mail_bp
+    from consult.notifications import bp as notifications_bp, subscribers
     from consult.moderation import bp as moderation_bp
     from consult.rounds import bp as rounds_bp
 
     app.url_map.converters["int"] = web.BoundedIntConverter  # before the routes that use it
     for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp, rounds_bp, moderation_bp, admin_bp,
-                      consolidation_bp, exports_bp, imports_bp, mail_bp):
+                      consolidation_bp, exports_bp, imports_bp, mail_bp, notifications_bp, invitations_bp):
         app.register_blueprint(blueprint)
     web.init_app(app)
+    search.init_app(app)
+    subscribers.connect()
 
     from consult.cli import register_commands
 

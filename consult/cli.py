@@ -28,6 +28,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(mail)
+    app.cli.add_command(search)
 
 
 def _seeds_dir() -> Path:
@@ -37,7 +38,7 @@ def _seeds_dir() -> Path:
 def _load_seeds_with_progress() -> dict[str, int]:
     from consult.seeding import load_seeds
 
-    steps = ["charter", "organisations", "users", "rounds", "amendments", "supports", "comments"]
+    steps = ["charter", "organisations", "users", "rounds", "amendments", "supports", "comments", "search"]
     with click.progressbar(length=len(steps), label="Loading the demo consultation") as bar:
         created = load_seeds(_seeds_dir(), progress=lambda _step: bar.update(1))
     db.session.commit()
@@ -73,6 +74,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
     if db.session.scalar(sa.select(sa.func.count()).select_from(Charter)) == 0:
         _load_seeds_with_progress()
+    elif db.session.scalar(sa.text("SELECT key FROM search_index LIMIT 1")) is None:
+        _reindex()  # a database from before the search index
+        db.session.commit()
     # End this command's transaction before serving: on SQLite an open one would hold the write
     # lock for as long as the server runs.
     db.session.remove()
@@ -403,3 +407,24 @@ def restore_command(backup_file: Path, yes: bool) -> None:
     db.engine.dispose()  # this process's connections read the restored file afresh
     click.echo(f"Restored {database} from {backup_file}. Run `flask --app wsgi db upgrade` if the backup is older "
                "than the code.")
+
+
+@click.group("search")
+def search() -> None:
+    """The search index."""
+
+
+def _reindex() -> int:
+    from consult.search import services
+
+    with click.progressbar(length=services.count_indexable(), label="Indexing for search") as bar:
+        return services.reindex(progress=bar.update)
+
+
+@search.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the search index from what readers can see (after a restore or an upgrade)."""
+    indexed = _reindex()
+    db.session.commit()
+    click.echo(f"Indexed {indexed} texts.")

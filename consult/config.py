@@ -38,6 +38,7 @@ class Defaults:
     RATELIMIT_AMENDMENTS = "5 per minute;30 per day"
     RATELIMIT_SUPPORTS = "30 per minute;300 per day"
     RATELIMIT_REPORTS = "5 per minute;20 per day"
+    RATELIMIT_SEARCH = "30 per minute;500 per hour"  # searches per address (the empty form is not counted)
     RATELIMIT_ENABLED = True
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # the draft import allows more, for its own requests

@@ -47,7 +47,7 @@ def load_seeds(seeds_dir: Path, now: datetime | None = None, progress=None) -> d
     steps = [
         ("charter", loader.charter), ("organisations", loader.organisations), ("users", loader.users),
         ("rounds", loader.rounds), ("amendments", loader.amendments), ("supports", loader.supports),
-        ("comments", loader.comments),
+        ("comments", loader.comments), ("search", _reindex),
     ]
     for name, step in steps:
         step()
@@ -55,6 +55,14 @@ def load_seeds(seeds_dir: Path, now: datetime | None = None, progress=None) -> d
             progress(name)
     db.session.flush()
     return loader.created
+
+
+def _reindex() -> None:
+    """The seeds write rows directly, without the services' signals: the search index is rebuilt."""
+    from consult.search import services as search
+
+    db.session.flush()
+    search.reindex()
 
 
 def demo_accounts(seeds_dir: Path) -> list[dict[str, Any]]:

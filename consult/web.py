@@ -174,6 +174,7 @@ def init_app(app: Flask) -> None:
         comment_face=comment_face,
         amendment_face=amendment_face,
         comment_rights=permissions.comment_rights,
+        is_following=_is_following,
     )
     fragments.init_app(app)
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
@@ -197,9 +198,15 @@ def _digest(path: str, mtime_ns: int, size: int) -> str:
 
 
 def _unread_notices() -> int:
-    from consult.moderation.services import unread_notice_count
+    from consult.notifications.services import unread_notice_count
 
     return unread_notice_count(current_user) if current_user.is_authenticated else 0
+
+
+def _is_following(target: str, target_id: int) -> bool:
+    from consult.notifications.services import is_following
+
+    return current_user.is_authenticated and is_following(current_user, target, target_id)
 
 
 def _redline(old: str, new: str, changed_only: bool = False, inline: bool = False) -> Markup:

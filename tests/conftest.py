@@ -1,6 +1,7 @@
 """Fixtures: an app per test on a fresh database (SQLite, and PostgreSQL where a server is
 configured), clients, factories, and a helper that puts a round in a given state."""
 
+import contextvars
 import functools
 import os
 from datetime import timedelta
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
 
 from consult import catalogs, create_app
 from consult.accounts import services as accounts
@@ -27,6 +30,23 @@ PASSWORD = "a long enough password"
 
 def pytest_configure(config):
     catalogs.compile_all()
+    if not os.environ.get("TMP_NO_ISOLATION"): Flask.test_client_class = IsolatedClient  # every app a test makes, the fixtures' and its own
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request as a server does: in a fresh contextvars context, so that it pushes an app
+    context of its own (its own `g`, current user and database session) instead of reusing the one
+    the test holds open, through which state leaked from request to request and from the test.
+
+    The test's session is committed first, as another process's would be for the request to see
+    its writes; so nothing waits on its locks, and its objects are expired, read afresh after. The
+    body is produced and closed in the request's context straight away, as a server does."""
+
+    def run_wsgi_app(self, environ, buffered=False):
+        if has_app_context():
+            db.session.commit()
+        body, status, headers = contextvars.Context().run(super().run_wsgi_app, environ, True)
+        return (body if buffered else iter(body)), status, headers
 
 
 def base_config(database_uri: str, instance: Path) -> dict:
@@ -36,6 +56,9 @@ def base_config(database_uri: str, instance: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "JOBS_IMMEDIATE": True,
+        "BASE_URL": "http://localhost",
+        "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SEEDS_DIR": str(ROOT / "seeds"),
     }
@@ -304,3 +327,22 @@ def incorporate_clean(moderator, article, amendment):
     assert title.clean and body.clean, body.conflicts
     return consolidation.incorporate(moderator, article, amendment, title=title.text, body=body.text,
                                      expected_revision=article.text("en").revision)
+
+
+# --- mail ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_app(app, smtp_server):
+    """The app sending its mail to the real SMTP server of `smtp_server`."""
+    app.config.update(MAIL_TRANSPORT="smtp", MAIL_SMTP_HOST="127.0.0.1", MAIL_SMTP_PORT=smtp_server.port,
+                      MAIL_SMTP_SECURITY="none", MAIL_SMTP_TIMEOUT=5)
+    return app

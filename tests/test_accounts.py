@@ -19,6 +19,7 @@ def registration(**overrides):
         "organisation_kind": "civil-society",
         "organisation_region": "africa",
         "country": "SN",
+        "accept_privacy": "y",
     }
     data.update(overrides)
     return data

@@ -34,7 +34,7 @@ def gwangju(make_organisation, make_user):
 
 def register_for(client, organisation, email="newcomer@example.org"):
     response = client.post("/account/register", data=registration(
-        email=email, affiliation="existing", organisation_id=str(organisation.id)))
+        email=email, affiliation="existing", organisation_id=str(organisation.id), locale="en"))
     assert response.status_code == 302
     return db.session.scalar(sa.select(User).where(User.email == email))
 

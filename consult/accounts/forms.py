@@ -54,6 +54,8 @@ class RegistrationForm(Form):
     organisation_kind = SelectField(_l("Kind of organisation"), choices=lambda: options(OrganisationKind.choices()))
     organisation_region = SelectField(_l("UCLG region"), choices=lambda: options(Region.choices()[1:]))
     country = SelectField(_l("Country"), validators=[Optional()], choices=[])
+    accept_privacy = BooleanField(_l("I have read and accept the privacy notice"), validators=[
+        DataRequired(_l("Please read the privacy notice and tick the box to accept it."))])
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,3 +128,11 @@ class EmailChangeForm(Form):
     new_email = EmailField(_l("New e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     # Not `current_password`: the password form on the same page has that field (and its id).
     password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class DeleteAccountForm(Form):
+    # Names of their own: the other forms of the settings page have a `password` field (and its id).
+    delete_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    understood = BooleanField(
+        _l("I understand that my account and personal data will be deleted, and that this cannot be undone"),
+        validators=[DataRequired(_l("Tick the box to confirm."))])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult import jobs
-from consult.accounts import tokens
+from consult.accounts import privacy, tokens
 from consult.extensions import db
 from consult.mail import compose
 from consult.models import LoginSession, Organisation, OrganisationKind, Region, Role, User, utcnow
@@ -121,6 +121,7 @@ def register_participant(
     if user is None:
         _tell_already_registered(find_user(email))
         return None
+    privacy.record_acceptance(user)  # the form cannot be sent without accepting the notice
     send_confirmation(user)
     if isinstance(affiliation, NewOrganisation):
         try:

@@ -1,9 +1,10 @@
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Response, current_app, flash, redirect, render_template, request, session,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from consult.accounts import bp, forms, services, tokens
+from consult.accounts import bp, forms, privacy, services, tokens
 from consult.extensions import db, limiter
 from consult.forms import ConfirmForm
 from consult.models import Organisation, OrganisationKind, Region, User
@@ -171,14 +172,17 @@ def change_password():
 
 def _settings_page(form: forms.SettingsForm | None = None, password_form: forms.PasswordForm | None = None,
                    membership_form: forms.MembershipRequestForm | None = None,
-                   email_form: forms.EmailChangeForm | None = None, status: int = 200):
+                   email_form: forms.EmailChangeForm | None = None,
+                   delete_form: forms.DeleteAccountForm | None = None, status: int = 200):
     """The settings page holds several forms; those not sent are shown as new, whatever the other sent."""
     form = form or forms.SettingsForm(formdata=None, obj=current_user)
     password_form = password_form or forms.PasswordForm(formdata=None)
     membership_form = membership_form or _membership_form(formdata=None)
     email_form = email_form or forms.EmailChangeForm(formdata=None)
+    delete_form = delete_form or forms.DeleteAccountForm(formdata=None)
     return render_template("accounts/settings.html", form=form, password_form=password_form,
-                           membership_form=membership_form, email_form=email_form), status
+                           membership_form=membership_form, email_form=email_form, delete_form=delete_form,
+                           privacy_notice_version=privacy.PRIVACY_NOTICE_VERSION), status
 
 
 # --- addresses and passwords, by mail ---------------------------------------------------------
@@ -375,3 +379,43 @@ def switch_language(lang: str):
         if current_user.is_authenticated:
             services.set_preferences(current_user, locale=lang)
     return redirect(target)
+
+
+# --- privacy ----------------------------------------------------------------------------------
+
+
+@bp.route("/privacy")
+@public
+def privacy_notice():
+    return render_template("accounts/privacy.html", version=privacy.PRIVACY_NOTICE_VERSION)
+
+
+@bp.route("/account/my-data.json")
+@requires(Action.manage_own_account)
+def download_my_data():
+    app, user_id = current_app._get_current_object(), current_user.id
+
+    def body():
+        with app.app_context():  # read after the request's session has closed, as exports are
+            yield from privacy.personal_data(user_id)
+
+    return Response(stream_with_context(body()), content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
+
+
+@bp.route("/account/delete", methods=["POST"])
+@limiter.limit(_auth_limit, methods=["POST"], deduct_when=_refused)
+@requires(Action.manage_own_account)
+def delete_account():
+    form = forms.DeleteAccountForm()
+    if form.validate_on_submit():
+        if services.authenticate(current_user.email, form.delete_password.data) is None:
+            form.delete_password.errors.append(_("The current password is not right."))
+        else:
+            session["lang"] = current_user.locale or session.get("lang")  # the farewell in their language
+            privacy.delete_account(current_user._get_current_object())
+            logout_user()
+            flash(_("Your account and your personal data have been deleted. What you contributed stays on the "
+                    "record of the consultation, as that of a former participant."), "info")
+            return redirect(url_for("charter.home"))
+    return _settings_page(delete_form=form, status=400)

@@ -10,7 +10,7 @@ from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
 from consult.i18n import current_locale
-from consult.models import Amendment, AmendmentKind, Round, Visibility
+from consult.models import AmendmentKind, Round, Visibility
 from consult.permissions import Action, authorize, check, checked, requires
 from consult.addresses import safe_next
 
@@ -192,28 +192,6 @@ def _back_to(amendment) -> str:
 def mine():
     amendments, comments = services.contributions_of(current_user)
     return render_template("amendments/mine.html", amendments=amendments, comments=comments)
-
-
-@bp.route("/my/notices")
-@requires(Action.manage_own_account)
-def notices():
-    """In-app notices (e.g. an amendment answered)."""
-    from consult.moderation import services as moderation
-
-    items = moderation.notices_for(current_user)
-    ids = {n.payload.get("amendment_id") for n in items if n.payload.get("amendment_id")}
-    answered = {a.id: a for a in db.session.scalars(db.select(Amendment).where(Amendment.id.in_(ids)))} if ids else {}
-    return render_template("amendments/notices.html", notices=items, amendments=answered)
-
-
-@bp.route("/my/notices/read", methods=["POST"])
-@requires(Action.manage_own_account)
-def notices_read():
-    from consult.moderation import services as moderation
-
-    if ConfirmForm().validate_on_submit():
-        moderation.mark_notices_read(current_user)
-    return redirect(url_for(".notices"))
 
 
 @bp.route("/amendments/<int:amendment_id>/repropose", methods=["POST"])

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
+from consult import signals
 from consult.contributions import create_once, lock_open_round
 from consult.extensions import db
 from consult.models import Amendment, Article, Comment, Organisation, Round, Stance, User, Visibility, utcnow
@@ -42,7 +43,10 @@ def post(author: User, round_: Round, article: Article, *, body: str, locale: st
         )
 
     lock_open_round(round_)
-    return create_once(Comment, token, build)
+    comment, created = create_once(Comment, token, build)
+    if created:
+        signals.comment_posted.send(comment)
+    return comment, created
 
 
 def edit(comment: Comment, *, body: str) -> None:
@@ -52,12 +56,14 @@ def edit(comment: Comment, *, body: str) -> None:
     comment.body_html = render_markdown(body)
     comment.edited_at = utcnow()
     db.session.flush()
+    signals.comment_edited.send(comment)
 
 
 def delete(comment: Comment) -> None:
     """The author's deletion: the comment is no longer shown, a placeholder keeps its replies in context."""
     comment.visibility = Visibility.deleted
     db.session.flush()
+    signals.comment_deleted.send(comment)
 
 
 def thread_root(comment: Comment) -> Comment:
@@ -195,19 +201,15 @@ _SHOWN_COLUMNS = tuple(getattr(Comment, name) for name in _Shown._fields)
 
 def discussion(round_: Round, article: Article, amendment: Amendment | None, page: int = 1, *,
                objects: bool = True) -> Discussion:
-    """First-level comments page by page, each with its first REPLIES_SHOWN replies: one query
-    whatever the length of the discussion or of any thread in it. With objects=False the comments are
-    plain rows (_Shown), enough for their faces and for permissions.CommentRights, and no Comment
-    object is loaded."""
-    statement = _discussion_page(objects, amendment is not None)
+    """First-level comments page by page, each with its first REPLIES_SHOWN replies: two queries
+    whatever the length of the discussion or of any thread in it — which comments the page shows,
+    then those comments. With objects=False the comments are plain rows (_Shown), enough for their
+    faces and for permissions.CommentRights, and no Comment object is loaded."""
     values = dict(round_id=round_.id, article_id=article.id, amendment_id=amendment.id if amendment else None)
+    chosen = _discussion_page(amendment is not None)
 
     def page_of(page: int) -> list:
-        rows = db.session.execute(statement, dict(values, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)).all()
-        if objects:
-            return rows
-        n = len(_SHOWN_COLUMNS)
-        return [(_Shown(*row[:n - 1], bool(row[n - 1])), *row[n:]) for row in rows]
+        return db.session.execute(chosen, dict(values, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)).all()
 
     page = max(page, 1)
     rows = page_of(page)
@@ -218,30 +220,46 @@ def discussion(round_: Round, article: Article, amendment: Amendment | None, pag
         page = max(1, -(-total // PAGE_SIZE))
         rows = page_of(page)
     shown = Discussion(comments=[], amendment=amendment)
-    for comment, root_id, of, total, count, *who in rows:
+    read = _comments_shown(objects, [row.id for row in rows]) if rows else {}
+    for row in rows:
+        comment, who = read[row.id]
         shown.faces[comment.id] = _face(comment, who)
-        if root_id is None:
+        if row.root_id is None:
             shown.comments.append(comment)
-            shown.total, shown.count = total, count
+            shown.total, shown.count = row.total, row.found
         else:
-            shown.replies.setdefault(root_id, []).append(comment)
-            shown.more_replies[root_id] = of - len(shown.replies[root_id])
+            shown.replies.setdefault(row.root_id, []).append(comment)
+            shown.more_replies[row.root_id] = row.of - len(shown.replies[row.root_id])
     shown.page, shown.pages = page, max(1, -(-shown.total // PAGE_SIZE))  # no first-level comment, no reply either
     return shown
 
 
 @functools.cache
-def _discussion_page(objects: bool, on_amendment: bool) -> sa.Select:
-    """The query of a discussion page, built once per process (its values are parameters: round_id,
-    article_id, amendment_id, limit, offset). Its rows: (comment, root_id, replies under it,
-    first-level comments, comments readers find, *who) for the page's first-level comments (root_id
-    None) and for the first REPLIES_SHOWN replies under each."""
+def _discussion_page(on_amendment: bool) -> sa.Select:
+    """Which comments a discussion page shows, built once per process (its values are parameters:
+    round_id, article_id, amendment_id, limit, offset). Its rows, in id order: (id, root_id, replies
+    under it, first-level comments, comments readers find) for the page's first-level comments
+    (root_id None) and for the first REPLIES_SHOWN replies under each.
+
+    Only ids and numbers: the comments themselves are read by _comments_shown() from the list of
+    these ids. Joined to this query, PostgreSQL cannot tell how few they are (the replies' recursive
+    part is estimated at a hundred times the page) and walks the whole table and the people's."""
     where = [Comment.round_id == sa.bindparam("round_id"), Comment.article_id == sa.bindparam("article_id"),
              Comment.amendment_id == sa.bindparam("amendment_id") if on_amendment else Comment.amendment_id.is_(None)]
     found = sa.select(sa.func.count()).where(*where, FOUND_BY_READERS).correlate(None).scalar_subquery()
+    # Counted apart, from the thread index alone, not by a window over the page's query: a window
+    # makes the database read every first-level comment before the first of the page.
+    first_level = sa.select(sa.func.count()).where(*where, Comment.parent_id.is_(None)).correlate(None) \
+        .scalar_subquery()
     no_number = sa.cast(sa.null(), sa.Integer)
-    chosen = (sa.select(Comment.id, sa.func.count().over().label("total")).where(*where, Comment.parent_id.is_(None))
-              .order_by(Comment.id).limit(sa.bindparam("limit")).offset(sa.bindparam("offset")).cte("page"))
+    # Ordered as the thread index is (round, article, amendment, parent, id): the two columns that
+    # hold one value here (NULL for the parent, and for an article's amendment) change nothing, but
+    # without them PostgreSQL does not see that the index is in id order after "IS NULL", and walks
+    # the whole table by its primary key hoping for 30 matches early — every row of it when the
+    # discussion is empty.
+    chosen = (sa.select(Comment.id).where(*where, Comment.parent_id.is_(None))
+              .order_by(Comment.amendment_id, Comment.parent_id, Comment.id)
+              .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")).cte("page"))
     tree = _replies_under(sa.select(chosen.c.id))
     ranked = sa.select(
         tree.c.id, tree.c.root_id,
@@ -249,12 +267,27 @@ def _discussion_page(objects: bool, on_amendment: bool) -> sa.Select:
         sa.func.count().over(partition_by=tree.c.root_id).label("of"),
     ).subquery()
     shown = sa.union_all(
-        sa.select(chosen.c.id, no_number.label("root_id"), no_number.label("of"), chosen.c.total),
-        sa.select(ranked.c.id, ranked.c.root_id, ranked.c.of, no_number).where(ranked.c.place <= REPLIES_SHOWN),
+        sa.select(chosen.c.id, no_number.label("root_id"), no_number.label("of")),
+        sa.select(ranked.c.id, ranked.c.root_id, ranked.c.of).where(ranked.c.place <= REPLIES_SHOWN),
     ).subquery()
-    return with_who(
-        sa.select(*(Comment,) if objects else _SHOWN_COLUMNS, shown.c.root_id, shown.c.of, shown.c.total, found)
-        .join(shown, shown.c.id == Comment.id).order_by(Comment.id), Comment)
+    return sa.select(shown.c.id, shown.c.root_id, shown.c.of, first_level.label("total"), found.label("found")) \
+        .order_by(shown.c.id)
+
+
+def _comments_shown(objects: bool, ids: list[int]) -> dict[int, tuple]:
+    """(comment, who columns) by id for these comments: one query, by primary key. The comment is a
+    Comment, or with objects=False a plain row (_Shown)."""
+    rows = db.session.execute(_comments_by_id(objects), dict(ids=ids)).all()
+    n = len(_SHOWN_COLUMNS)
+    if objects:
+        return {row[0].id: (row[0], row[1:]) for row in rows}
+    return {row[0]: (_Shown(*row[:n - 1], bool(row[n - 1])), row[n:]) for row in rows}
+
+
+@functools.cache
+def _comments_by_id(objects: bool) -> sa.Select:
+    return with_who(sa.select(*(Comment,) if objects else _SHOWN_COLUMNS)
+                    .where(Comment.id.in_(sa.bindparam("ids", expanding=True))), Comment)
 
 
 def _replies_under(root_ids) -> sa.CTE:

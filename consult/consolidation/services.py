@@ -5,16 +5,20 @@ dropped silently; article lineage follows every move so history stays connected.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from consult.amendments.services import AmendmentFace
 from consult.charter import services as charter
+from consult.comments.services import who_from_row, with_who
 from consult import signals
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Article, ArticleText, Incorporation, Round, RoundState, Section,
-    TextStatus, User, Version, VersionState, utcnow,
+    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Incorporation, Round, RoundState, Section,
+    TextStatus, User, Version, VersionState, Visibility, utcnow,
 )
 from consult.moderation import audit
 from consult.text.markdown import render_markdown
@@ -96,22 +100,55 @@ WORKBENCH_PAGE_SIZE = 20  # pending amendments shown in full on one page of an a
 WORKBENCH_DEALT_SHOWN = 20  # amendments already dealt with, listed compactly unless all are asked for
 
 
+class Dealt(NamedTuple):
+    """An amendment already dealt with, as the workbench lists it (compactly)."""
+
+    id: int
+    kind: AmendmentKind
+    locale: str
+    incorporated_in_id: int | None
+    set_aside_reason: str | None
+
+
+class _Card(NamedTuple):
+    """The columns of a pending amendment's card (an AmendmentFace but for who(), read beside it)."""
+
+    id: int
+    kind: AmendmentKind
+    status: AmendmentStatus
+    locale: str
+    created_at: datetime
+    visibility: Visibility
+    hidden_reason: str | None
+    base_title: str
+    title: str
+    base_text: str
+    body: str
+    rationale_html: str
+    answer_html: str | None
+    organisation_id: int | None
+    recorded_by_id: int | None
+    recorded_source: str | None
+    on_behalf_of_organisation: bool
+
+
+_CARD_COLUMNS = tuple(getattr(Amendment, name) for name in _Card._fields)
+_FACE_FIELDS = len(_Card._fields) - 4  # the AmendmentFace fields before who()'s
+
+
 @dataclass
 class ArticleWork:
     """One article on the workbench: the text consulted on, one page of the accepted amendments of
-    its lineage still waiting (in full), and the latest already dealt with (compactly)."""
+    its lineage still waiting (in full, as the faces their cards are kept under), and the latest
+    already dealt with (compactly). Plain values: no Amendment object is loaded."""
     article: Article
     base: Article | None
-    pending: list[Amendment]
-    dealt: list[Amendment] = field(default_factory=list)
+    pending: list[AmendmentFace]
+    dealt: list[Dealt] = field(default_factory=list)
     pending_total: int = 0
     dealt_total: int = 0
     page: int = 1
     pages: int = 1
-
-    @property
-    def amendments(self) -> list[Amendment]:
-        return self.pending + self.dealt
 
 
 def article_work(article: Article, page: int = 1, all_dealt: bool = False) -> ArticleWork:
@@ -123,17 +160,21 @@ def article_work(article: Article, page: int = 1, all_dealt: bool = False) -> Ar
                              .options(selectinload(Article.texts))) if version.based_on_id else None
     of_lineage = _accepted_of(version).where(
         Amendment.article_id.in_(sa.select(Article.id).where(Article.lineage_id == article.lineage_id)))
-    who = (joinedload(Amendment.author), joinedload(Amendment.organisation), joinedload(Amendment.recorded_by))
     pending_total, dealt_total = db.session.execute(of_lineage.with_only_columns(
         sa.func.count(sa.case((_is_pending_clause(), 1))),
         sa.func.count(sa.case((sa.not_(_is_pending_clause()), 1))))).one()
     pages = max(1, -(-pending_total // WORKBENCH_PAGE_SIZE))
     page = min(max(page, 1), pages)
-    pending = list(db.session.scalars(
-        of_lineage.where(_is_pending_clause()).order_by(Amendment.id)
-        .limit(WORKBENCH_PAGE_SIZE).offset((page - 1) * WORKBENCH_PAGE_SIZE).options(*who)))
-    dealt = list(db.session.scalars(of_lineage.where(sa.not_(_is_pending_clause())).order_by(Amendment.id.desc())
-                                    .options(*who).limit(None if all_dealt else WORKBENCH_DEALT_SHOWN)))
+    pending = []
+    for row in db.session.execute(with_who(
+            of_lineage.with_only_columns(*_CARD_COLUMNS).where(_is_pending_clause()).order_by(Amendment.id)
+            .limit(WORKBENCH_PAGE_SIZE).offset((page - 1) * WORKBENCH_PAGE_SIZE), Amendment)):
+        card = _Card(*row[:len(_Card._fields) - 1], bool(row[len(_Card._fields) - 1]))
+        pending.append(AmendmentFace(*card[:_FACE_FIELDS], **who_from_row(card, row[len(_Card._fields):])))
+    dealt = [Dealt(*row) for row in db.session.execute(
+        of_lineage.with_only_columns(*(getattr(Amendment, name) for name in Dealt._fields))
+        .where(sa.not_(_is_pending_clause())).order_by(Amendment.id.desc())
+        .limit(None if all_dealt else WORKBENCH_DEALT_SHOWN))]
     return ArticleWork(article, base, pending, dealt[::-1], pending_total, dealt_total, page, pages)
 
 
@@ -334,12 +375,23 @@ def publish(secretariat: User, version: Version, *, despite_outdated: bool = Fal
 
 
 def provenance(article: Article) -> list[tuple[Incorporation, Amendment]]:
-    rows = db.session.execute(
-        sa.select(Incorporation, Amendment).join(Amendment, Amendment.id == Incorporation.amendment_id)
-        .where(Incorporation.article_id == article.id).order_by(Incorporation.at)
-        .options(joinedload(Amendment.organisation), joinedload(Amendment.author))
-    ).all()
-    return [(row[0], row[1]) for row in rows]
+    """The amendments incorporated into this article, in the order they were."""
+    return [(row[0], row[1]) for row in db.session.execute(
+        _provenance_of(article).order_by(Incorporation.at, Incorporation.id))]
+
+
+def latest_provenance(article: Article, count: int) -> tuple[list[tuple[Incorporation, Amendment]], bool]:
+    """The last `count` of provenance(), in the same order, and whether there are more: what the
+    workbench shows, so that an article that took in hundreds costs no more to show than one that
+    took in twenty."""
+    rows = db.session.execute(_provenance_of(article).order_by(Incorporation.at.desc(), Incorporation.id.desc())
+                              .limit(count + 1)).all()
+    return [(row[0], row[1]) for row in rows[:count][::-1]], len(rows) > count
+
+
+def _provenance_of(article: Article) -> sa.Select:
+    return sa.select(Incorporation, Amendment).join(Amendment, Amendment.id == Incorporation.amendment_id) \
+        .where(Incorporation.article_id == article.id)
 
 
 def load_article(article_id: int) -> Article | None:

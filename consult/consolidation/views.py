@@ -96,13 +96,17 @@ def article(article_id: int):
 
 
 def _workbench(article, locale, *, status=200, edit=None):
-    work = services.article_work(article, page=request.args.get("page", 1, type=int),
-                                 all_dealt=request.args.get("dealt") == "all")
+    all_dealt = request.args.get("dealt") == "all"
+    work = services.article_work(article, page=request.args.get("page", 1, type=int), all_dealt=all_dealt)
+    if all_dealt:
+        provenance, more_provenance = services.provenance(article), False
+    else:
+        provenance, more_provenance = services.latest_provenance(article, services.WORKBENCH_DEALT_SHOWN)
     return render_template(
         "consolidation/article.html", article=article, locale=locale, text=article.exact_text(locale),
         base=work.base, work=work,
         sections=charter.load_version(article.version), edit=edit,
-        provenance=services.provenance(article), is_pending=services.is_pending,
+        provenance=provenance, more_provenance=more_provenance, is_pending=services.is_pending,
     ), status
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from consult.accounts.privacy import shown_name
 from consult.extensions import db
 from consult.models import Amendment, Article, Comment, Organisation, Round, Support, User, Visibility
 
@@ -60,12 +61,12 @@ def _contributions(model: type[Amendment] | type[Comment], round_id: int, *colum
 def _person(row) -> dict:
     organisation = row.organisation is not None
     return {
-        "author": row.author,
+        "author": shown_name(row.author),
         "organisation": row.organisation or "",
         "organisation_kind": row.organisation_kind.value if organisation else "individual",
         "country": (row.organisation_country if organisation else row.author_country) or "",
         "region": row.region.value if organisation else "",
-        "recorded_by": row.recorded_by or "",
+        "recorded_by": shown_name(row.recorded_by) if row.recorded_by is not None else "",
         "source": row.recorded_source or "",
     }
 

@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy.orm import joinedload
 
+from consult.accounts.privacy import shown_name
 from consult.charter import services as charter_services
 from consult.charter.labels import article_heading, article_label
 from consult.config import LOCALES
@@ -123,7 +124,7 @@ def _provenance_line(amendment: Amendment) -> str:
 
 
 def _proposer(amendment: Amendment) -> str:
-    return amendment.organisation.name if amendment.organisation else amendment.author.name
+    return amendment.organisation.name if amendment.organisation else shown_name(amendment.author.name)
 
 
 def render_charter(version: Version, *, fmt: str, lang: str, provenance: bool = False,

@@ -20,6 +20,7 @@ from consult.models import OutgoingMail, utcnow
 # A message younger than this still has its own job coming: the sweep leaves it to that job.
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
+DELIVERY_GROUP = 25  # messages one job delivers when many are written at once
 
 
 def build_message(mail: OutgoingMail) -> EmailMessage:
@@ -139,6 +140,12 @@ def requeue_undelivered(grace: timedelta) -> int:
     for mail_id in mail_ids:
         deliver(mail_id)
     return len(mail_ids)
+
+
+@jobs.task()
+def deliver_each(mail_ids: list[int]) -> None:
+    for mail_id in mail_ids:
+        deliver.call_local(mail_id)
 
 
 @jobs.periodic_task(crontab(minute="*"))

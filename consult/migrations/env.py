@@ -82,6 +82,9 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # The search index's full-text parts (an FTS5 table, a GIN index) are made by hand, not by models.
+    from consult.search.index import outside_models
+    conf_args.setdefault("include_name", outside_models)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

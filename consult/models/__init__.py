@@ -13,13 +13,16 @@ from consult.models.contributions import (
     Support,
     Visibility,
 )
+from consult.models.invitations import Invitation
 from consult.models.mail import OutgoingMail
-from consult.models.moderation import AuditEvent, Notice, Report
+from consult.models.moderation import AuditEvent, Report
+from consult.models.notifications import Follow, Notice, NotificationPreference, RoundAnnouncement
 from consult.models.rounds import Round, RoundState
+from consult.models.search import SearchEntry
 
 __all__ = [
     "Amendment", "AmendmentKind", "AmendmentRevision", "AmendmentStatus", "Article", "ArticleText",
-    "AuditEvent", "Base", "Charter", "Comment", "Incorporation", "LoginSession", "Notice", "Organisation",
-    "OrganisationKind", "OutgoingMail", "Region", "Report", "Role", "Round", "RoundState", "Section", "Stance",
+    "AuditEvent", "Base", "Charter", "Comment", "Follow", "Incorporation", "Invitation", "LoginSession", "Notice", "NotificationPreference", "Organisation",
+    "OrganisationKind", "OutgoingMail", "Region", "Report", "Role", "Round", "RoundAnnouncement", "RoundState", "SearchEntry", "Section", "Stance",
     "Support", "TextStatus", "User", "Version", "VersionState", "Visibility", "utcnow",
 ]

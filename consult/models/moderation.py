@@ -1,4 +1,4 @@
-"""Reports on contributions, in-app notices, and the append-only audit log."""
+"""Reports on contributions and the append-only audit log."""
 
 from datetime import datetime
 from typing import Any
@@ -27,19 +27,6 @@ class Report(Base):
     __table_args__ = (
         sa.CheckConstraint("(comment_id IS NULL) <> (amendment_id IS NULL)", name="one_target"),
     )
-
-
-class Notice(Base):
-    """An in-app notice to a person (e.g. their amendment was answered)."""
-
-    __tablename__ = "notices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(40))
-    payload: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[datetime | None]
 
 
 class AuditEvent(Base):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from consult.amendments.services import AmendmentFilters
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Article, Comment, Notice, Report, Round, User, Visibility, utcnow,
+    Amendment, AmendmentStatus, Article, Comment, Report, Round, User, Visibility, utcnow,
 )
 from consult import signals
 from consult.moderation import audit
@@ -103,9 +103,6 @@ def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text:
     amendment.duplicate_of_id = original.id if original else None
     audit.record(moderator, "answer", amendment, status=status, previous=previous, answer=text.strip(),
                  duplicate_of=amendment.duplicate_of_id)
-    if amendment.author_id != moderator.id:
-        db.session.add(Notice(user_id=amendment.author_id, kind="amendment_answered",
-                              payload={"amendment_id": amendment.id, "status": status.value}))
     db.session.flush()
     signals.amendment_answered.send(amendment, moderator=moderator, previous=previous)
 
@@ -122,23 +119,6 @@ def _original(amendment: Amendment, duplicate_of: Amendment | int | None) -> Ame
     if (original.round_id, original.article_id) != (amendment.round_id, amendment.article_id):
         raise ModerationError("duplicate_elsewhere")
     return original
-
-
-def notices_for(user: User, unread_only: bool = False) -> list[Notice]:
-    query = sa.select(Notice).where(Notice.user_id == user.id)
-    if unread_only:
-        query = query.where(Notice.read_at.is_(None))
-    return list(db.session.scalars(query.order_by(Notice.id.desc()).limit(100)))
-
-
-def unread_notice_count(user: User) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
-    )
-
-
-def mark_notices_read(user: User) -> None:
-    db.session.execute(sa.update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None)).values(read_at=utcnow()))
 
 
 TRIAGE_PAGE_SIZE = 20

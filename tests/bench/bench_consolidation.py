@@ -1,16 +1,21 @@
 """Benchmark: consolidating 40 articles with 2,000 accepted amendments.
 
-In one run it builds the consultation, then times starting the consolidation, the workbench
-overview (page and query count) and applying every amendment (merge + save + provenance), and
-compares the cost per amendment with a run a tenth the size, so the figures are ratios that hold
-on any machine. With --routes every amendment goes through the workbench's own pages instead
-(the article, the merge, the confirmation), as a moderator would apply it.
+It builds, in one database, that consultation and a twin a tenth the size, starts both
+consolidations, times the workbench overview of each (page and query count, interleaved with the
+home page) and applies every accepted amendment of both (merge + save + provenance), interleaved at
+the same pace (one of the small one, ten of the full one …), so that the per-amendment costs, full
+/ small, are a ratio that holds on any machine and under any background load. With --routes every
+amendment goes through the workbench's own pages instead (the article, the merge, the
+confirmation), each request in its own app context, as a moderator would apply it.
 Run: .venv/bin/python tests/bench/bench_consolidation.py [--database URL] [--routes]
+(the database is emptied; SQLite in a temporary directory by default)
 """
 
 import argparse
+import functools
 import html
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +34,7 @@ from consult.consolidation import services as consolidation  # noqa: E402
 from consult.documents.model import DocArticle, DocSection, Document  # noqa: E402
 from consult.extensions import db  # noqa: E402
 from consult.models import (  # noqa: E402
-    Amendment, AmendmentKind, AmendmentStatus, Charter, Role, Round, VersionState, utcnow,
+    Amendment, AmendmentKind, AmendmentStatus, Article, Charter, Role, Round, Version, VersionState, utcnow,
 )
 
 WORDS_PER_ARTICLE = 220
@@ -39,22 +44,20 @@ def article_body(n: int) -> str:
     return " ".join(f"w{n}x{k}" for k in range(WORDS_PER_ARTICLE))
 
 
-def build(n_articles: int, n_amendments: int):
-    charter_row = Charter(slug="bench", titles={"en": "Bench charter"})
+def build(slug: str, n_articles: int, n_amendments: int, author):
+    """A consulted version of n_articles with n_amendments accepted ones, and its consolidation started."""
+    charter_row = Charter(slug=slug, titles={"en": f"Bench charter {slug}"})
     db.session.add(charter_row)
     documents = {
         locale: Document(title="Bench", locale=locale, sections=[DocSection(title="Rights", articles=[
             DocArticle(str(n + 1), f"Article {n + 1}", article_body(n), "article") for n in range(n_articles)])])
         for locale in ("en", "fr", "es")
     }
-    version = charter.create_version(charter_row, documents, slug="v1", labels={"en": "V1"},
+    version = charter.create_version(charter_row, documents, slug=f"{slug}-v1", labels={"en": "V1"},
                                      state=VersionState.in_consultation)
     now = utcnow()
-    round_ = Round(version=version, slug="bench-round", titles={"en": "R"}, descriptions={"en": "R"},
+    round_ = Round(version=version, slug=f"{slug}-round", titles={"en": "R"}, descriptions={"en": "R"},
                    opens_at=now - timedelta(days=60), closes_at=now - timedelta(days=1))
-    author = accounts.register(email="author@bench.test", name="Author", password="x" * 12, locale="en", organisation=None)
-    moderator = accounts.register(email="mod@bench.test", name="Mod", password="x" * 12, locale="en",
-                                  organisation=None, role=Role.moderator)
     db.session.add(round_)
     articles = consolidation.articles(version)
     per_article = n_amendments // n_articles
@@ -71,7 +74,7 @@ def build(n_articles: int, n_amendments: int):
                                   answer="ok", answer_html="<p>ok</p>"))
     db.session.add_all(rows)
     db.session.commit()
-    return version, moderator
+    return version
 
 
 def moderator_of():
@@ -80,84 +83,109 @@ def moderator_of():
     return db.session.scalar(sa.select(User).where(User.email == "mod@bench.test"))
 
 
-def run(app, n_articles: int, n_amendments: int, through_routes: bool = False) -> dict:
+def pending_pairs(new) -> list[tuple[int, int]]:
+    """(article of the new version, amendment) for every accepted amendment still pending, article
+    by article, as a moderator goes through them (all of them: the workbench shows a page at a time)."""
+    by_lineage = {a.lineage_id: a.id for a in consolidation.articles(new)}
+    rows = db.session.execute(
+        sa.select(Article.lineage_id, Amendment.id).join(Article, Article.id == Amendment.article_id)
+        .join(Round, Round.id == Amendment.round_id)
+        .where(Round.version_id == new.based_on_id, Amendment.status.in_(consolidation.ACCEPTED),
+               Amendment.incorporated_in_id.is_(None), Amendment.set_aside_reason.is_(None))
+        .order_by(Article.position, Amendment.id))
+    return [(by_lineage[lineage], amendment_id) for lineage, amendment_id in rows]
+
+
+def run(app, n_articles: int, sizes: dict[str, int], through_routes: bool = False, repeats: int = 5) -> dict:
+    """Both consultations in one database; their amendments applied interleaved (one of the small
+    one, then as many of the full one as keep both at the same pace), so that any load on the
+    machine weighs on both alike."""
+    figures = {label: {"conflicts": 0, "apply_all": 0.0, "overview_page": [], "home_page": []} for label in sizes}
     with app.app_context():
         db.drop_all()
         db.create_all()
-        version, moderator = build(n_articles, n_amendments)
-        figures = {}
-        start = time.perf_counter()
-        new = consolidation.start(moderator, version, {"en": "V2"})
+        author = accounts.register(email="author@bench.test", name="Author", password="x" * 12, locale="en",
+                                   organisation=None)
+        moderator = accounts.register(email="mod@bench.test", name="Mod", password="x" * 12, locale="en",
+                                      organisation=None, role=Role.moderator)
         db.session.commit()
-        figures["start"] = time.perf_counter() - start
-
-        client = app.test_client()
-        client.post("/account/login", data={"email": "mod@bench.test", "password": "x" * 12})
-        queries = []
-        listener = lambda *a, **k: queries.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        start = time.perf_counter()
-        assert client.get(f"/consolidation/{new.id}/").status_code == 200
-        figures["overview_page"] = time.perf_counter() - start
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-        figures["overview_queries"] = len(queries)
-        start = time.perf_counter()
-        client.get("/")
-        figures["home_page"] = time.perf_counter() - start
-
-        # one amendment per request, as the workbench does: a fresh session each time
-        pairs = [(row.article.id, amendment.id) for row in consolidation.overview(new) if row.pending
-                 for amendment in consolidation.article_work(row.article).amendments if consolidation.is_pending(amendment)]
+        new, pairs = {}, {}
+        for label, n in sizes.items():
+            version = build(label, n_articles, n, author)
+            start = time.perf_counter()
+            new[label] = consolidation.start(moderator, version, {"en": "V2"}).id
+            db.session.commit()
+            figures[label]["start"] = time.perf_counter() - start
+            pairs[label] = pending_pairs(db.session.get(Version, new[label]))
+            assert len(pairs[label]) == n, (label, len(pairs[label]))
         db.session.remove()
-        if not through_routes:
-            figures["apply_all"], figures["conflicts"] = _through_services(pairs)
         engine = db.engine
-    if through_routes:  # no app context held around the requests: each pushes its own, as in production
-        figures["apply_all"], figures["conflicts"] = _through_routes(client, pairs)
-    figures["per_amendment_ms"] = figures["apply_all"] / n_amendments * 1000
+
+    client = app.test_client()  # no app context held around the requests: each pushes its own
+    client.post("/account/login", data={"email": "mod@bench.test", "password": "x" * 12})
+    for _ in range(repeats):  # the overview page, interleaved with the home page
+        for label in sizes:
+            queries = []
+            listener = lambda *a, **k: queries.append(1)  # noqa: E731
+            sa.event.listen(engine, "before_cursor_execute", listener)
+            start = time.perf_counter()
+            assert client.get(f"/consolidation/{new[label]}/").status_code == 200
+            figures[label]["overview_page"].append(time.perf_counter() - start)
+            sa.event.remove(engine, "before_cursor_execute", listener)
+            figures[label]["overview_queries"] = len(queries)
+            start = time.perf_counter()
+            client.get("/")
+            figures[label]["home_page"].append(time.perf_counter() - start)
+    for label in sizes:
+        for key in ("overview_page", "home_page"):
+            figures[label][key] = statistics.median(figures[label][key])
+
+    apply = functools.partial(_through_route, client) if through_routes else functools.partial(_through_services, app)
+    schedule = sorted(((k + 0.5) / len(pairs[label]), label, pair)
+                      for label in sizes for k, pair in enumerate(pairs[label]))  # the same pace for each
+    for _place, label, (article_id, amendment_id) in schedule:
+        start = time.perf_counter()
+        clean = apply(article_id, amendment_id)
+        figures[label]["apply_all"] += time.perf_counter() - start
+        figures[label]["conflicts"] += not clean
+    for label, n in sizes.items():
+        figures[label]["per_amendment_ms"] = figures[label]["apply_all"] / n * 1000
     engine.dispose()
     return figures
 
 
-def _through_services(pairs: list[tuple[int, int]]) -> tuple[float, int]:
-    start = time.perf_counter()
-    conflicts = 0
-    for article_id, amendment_id in pairs:
+def _through_services(app, article_id: int, amendment_id: int) -> bool:
+    """One amendment through the services, in its own app context and session."""
+    with app.app_context():
         article = consolidation.load_article(article_id)
         amendment = db.session.get(Amendment, amendment_id)
         title, body = consolidation.preview(article, amendment)
-        if not body.clean:
-            conflicts += 1
-        else:
+        if body.clean:
             consolidation.incorporate(moderator_of(), article, amendment, title=title.text, body=body.text,
                                       expected_revision=article.exact_text("en").revision)
         db.session.commit()
-        db.session.remove()
-    return time.perf_counter() - start, conflicts
+        return body.clean
 
 
 FORM_FIELD = re.compile(r'name="(revision|title)" value="([^"]*)"|<textarea name="body"[^>]*>(.*?)</textarea>', re.S)
 
 
-def _through_routes(client, pairs: list[tuple[int, int]]) -> tuple[float, int]:
-    """What a moderator does for each amendment, request by request, each in its own app context:
+def _through_route(client, article_id: int, amendment_id: int) -> bool:
+    """What a moderator does for one amendment, request by request, each in its own app context:
     open the article, ask for the merge, confirm it (then the article again, where the redirect
-    leads)."""
-    conflicts = 0
-    start = time.perf_counter()
-    for article_id, amendment_id in pairs:
-        assert client.get(f"/consolidation/articles/{article_id}").status_code == 200
-        merge = client.post(f"/consolidation/articles/{article_id}/apply/{amendment_id}")
-        assert merge.status_code == 200
-        fields = {}
-        for name, value, textarea in FORM_FIELD.findall(merge.get_data(as_text=True)):
-            fields.setdefault(name or "body", html.unescape(value if name else textarea))
-        if 'name="body" hidden' not in merge.get_data(as_text=True):
-            conflicts += 1  # no clean merge to confirm as it is
-            continue
-        done = client.post(f"/consolidation/articles/{article_id}/incorporate/{amendment_id}", data=fields)
-        assert done.status_code == 302, done.get_data(as_text=True)[:500]
-    return time.perf_counter() - start, conflicts
+    leads: the next amendment's first request)."""
+    assert client.get(f"/consolidation/articles/{article_id}").status_code == 200
+    merge = client.post(f"/consolidation/articles/{article_id}/apply/{amendment_id}")
+    assert merge.status_code == 200
+    page = merge.get_data(as_text=True)
+    fields = {}
+    for name, value, textarea in FORM_FIELD.findall(page):
+        fields.setdefault(name or "body", html.unescape(value if name else textarea))
+    if 'name="body" hidden' not in page:
+        return False  # no clean merge to confirm as it is
+    done = client.post(f"/consolidation/articles/{article_id}/incorporate/{amendment_id}", data=fields)
+    assert done.status_code == 302, done.get_data(as_text=True)[:500]
+    return True
 
 
 def main() -> None:
@@ -172,11 +200,13 @@ def main() -> None:
         uri = args.database or f"sqlite:///{tmp}/bench.sqlite"
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "WTF_CSRF_ENABLED": False}, instance_path=tmp)
-        small = run(app, args.articles, args.amendments // 10, args.routes)
-        big = run(app, args.articles, args.amendments, args.routes)
+        sizes = {"small": args.amendments // 10, "full": args.amendments}
+        figures = run(app, args.articles, sizes, args.routes)
+    small, big = figures["small"], figures["full"]
     print(f"database: {uri.split(':')[0]}; {args.articles} articles; applied through "
-          f"{'the workbench routes' if args.routes else 'the services'}")
-    for label, f, n in (("small", small, args.amendments // 10), ("full", big, args.amendments)):
+          f"{'the workbench routes' if args.routes else 'the services'}, both sizes in one database, interleaved")
+    for label, n in sizes.items():
+        f = figures[label]
         print(f"{label:5} {n:5} amendments: start {f['start']:.2f} s, overview page {f['overview_page'] * 1000:.0f} ms "
               f"({f['overview_queries']} queries), apply all {f['apply_all']:.1f} s "
               f"({f['per_amendment_ms']:.1f} ms each), conflicts {f['conflicts']}")

@@ -95,15 +95,32 @@ def build(slug: str, *, amendments: int, comments: int, organisations: int, mode
         {"amendment_id": amendment_ids[n % amendments], "user_id": user_ids[(n * 7 + n // amendments) % people],
          "organisation_id": user_org[user_ids[(n * 7 + n // amendments) % people]], "created_at": now}
         for n in range(amendments * 2)])
-    for start in range(0, comments, 10_000):
-        _insert(Comment, [
-            {"round_id": round_.id, "article_id": article_ids[n % ARTICLES], "author_id": user_ids[n % people],
-             "organisation_id": user_org[user_ids[n % people]], "locale": ("fr", "en", "es")[n % 3],
-             "amendment_id": amendment_ids[n % amendments] if n % 10 == 0 else None,
-             "body": f"Comment {n} on the article, long enough to look like a real one.",
-             "body_html": f"<p>Comment {n} on the article, long enough to look like a real one.</p>",
-             "created_at": moment(n, comments), "updated_at": moment(n, comments)}
-            for n in range(start, min(start + 10_000, comments))], returning=False)
+    # Every article carries the same share: the k-th comment on an article is on one of its
+    # amendments when k ends in 9, else in the article's own discussion — a reply to the comment
+    # before it when k is odd. The busiest article's discussion holds ~1,250 first-level comments
+    # and ~1,000 replies at full size.
+    def comment(n: int, parent_id: int | None = None) -> dict:
+        k = n // ARTICLES
+        return {"round_id": round_.id, "article_id": article_ids[n % ARTICLES], "author_id": user_ids[n % people],
+                "organisation_id": user_org[user_ids[n % people]], "locale": ("fr", "en", "es")[n % 3],
+                "amendment_id": amendment_ids[n % ARTICLES + ARTICLES * (k % (amendments // ARTICLES))]
+                if k % 10 == 9 else None,  # one of the same article's
+                "parent_id": parent_id,
+                "body": f"Comment {n} on the article, long enough to look like a real one.",
+                "body_html": f"<p>Comment {n} on the article, long enough to look like a real one.</p>",
+                "created_at": moment(n, comments), "updated_at": moment(n, comments)}
+
+    def is_reply(n: int) -> bool:
+        return (n // ARTICLES) % 2 == 1 and (n // ARTICLES) % 10 != 9
+
+    first = [n for n in range(comments) if not is_reply(n)]
+    ids: dict[int, int] = {}
+    for start in range(0, len(first), 10_000):
+        chunk = first[start:start + 10_000]
+        ids.update(zip(chunk, _insert(Comment, [comment(n) for n in chunk])))
+    replies = [n for n in range(comments) if is_reply(n)]
+    for start in range(0, len(replies), 10_000):
+        _insert(Comment, [comment(n, ids[n - ARTICLES]) for n in replies[start:start + 10_000]], returning=False)
     db.session.commit()
     new = consolidation.start(moderator, version, {"en": f"{slug} V2"})
     db.session.commit()
@@ -116,7 +133,7 @@ def _insert(model, rows: list[dict], returning: bool = True) -> list[int]:
     if not returning:
         db.session.execute(sa.insert(model), rows)
         return []
-    return list(db.session.scalars(sa.insert(model).returning(model.id), rows))
+    return list(db.session.scalars(sa.insert(model).returning(model.id, sort_by_parameter_order=True), rows))
 
 
 def pages(ids: dict) -> dict[str, str]:

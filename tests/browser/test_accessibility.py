@@ -12,6 +12,7 @@ PAGES = {
     "languages": "ARTICLE/languages",
     "login": "/account/login",
     "register": "/account/register",
+    "privacy": "/privacy",
 }
 
 

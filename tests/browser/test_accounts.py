@@ -17,6 +17,7 @@ def test_newcomer_registers_logs_in_sets_language_and_logs_out(page):
     page.get_by_label("Kind of organisation").select_option("local-government")
     page.get_by_label("UCLG region").select_option("latin-america")
     page.get_by_label("Country").select_option("AR")
+    page.get_by_label("I have read and accept the privacy notice").check()
     page.get_by_role("button", name="Create my account").click()
 
     expect(page.get_by_role("status")).to_contain_text("Thank you for registering")

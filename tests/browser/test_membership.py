@@ -34,6 +34,7 @@ def test_the_contact_approves_a_request_and_the_newcomer_can_then_propose(browse
     page.get_by_label("for an organisation already on the platform").check()
     page.get_by_label("Organisation", exact=True).select_option(label="Gwangju Metropolitan City")
     page.get_by_label("Country").select_option("KR")
+    page.get_by_label("I have read and accept the privacy notice").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page.locator(".flashes")).to_contain_text("You asked to join Gwangju Metropolitan City")
 
