@@ -211,3 +211,15 @@ def test_no_service_imports_notifications():
         source = path.read_text()
         if path.name == "services.py":
             assert "notifications" not in source, path
+
+
+def test_supports_of_one_amendment_are_told_together(app, make_user, open_round, article):
+    author = make_user()
+    amendment = propose(author, open_round, article, title="Water")
+    for _ in range(3):
+        amendments.support(make_user(), amendment)
+    db.session.commit()
+    assert [n.rhythm for n in notices(author)] == ["daily"] * 3
+    mailing.send_digests("daily")
+    [mail] = mails_to(author)
+    assert "3 people support your amendment" in mail.text_body and mail.text_body.count("support your") == 1

@@ -18,6 +18,7 @@ class Group:
     default: str
     kinds: tuple[str, ...]
     moderators_only: bool = False
+    rhythms: tuple[str, ...] = tuple(RHYTHMS)  # what the settings offer for it
 
 
 GROUPS = {
@@ -33,5 +34,8 @@ GROUPS = {
     "versions": Group(_l("A new version of the charter is published"), "immediately", ("version_published",)),
     "moderation": Group(_l("For moderators: new reports, and amendments waiting when a round closes"), "daily",
                         ("report_filed", "round_closed_waiting"), moderators_only=True),
+    # Mailed at once to their audience, never held for a digest: anything but "never" means at once.
+    "announcements": Group(_l("Announcements from the secretariat"), "immediately", ("announcement",),
+                           rhythms=("immediately", "never")),
 }
 GROUP_OF = {kind: name for name, group in GROUPS.items() for kind in group.kinds}

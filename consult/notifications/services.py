@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from consult import jobs
 from consult.charter.labels import article_label
@@ -210,7 +210,29 @@ def describe(notices: list[Notice], locale: str, link=url_for) -> list[Item]:
                                                         versions.get(p.get("version_id")), notice.kind),
                           " · ".join(x for x in (round_.title(locale) if round_ else "",
                                                  _name(article, locale) if article else "") if x)))
-    return items
+    return _supports_together(items, amendments)
+
+
+def _supports_together(items: list[Item], amendments: dict) -> list[Item]:
+    """Supports of one amendment read as one line ("3 people support…"), where the newest was."""
+    supports: dict[tuple[int, int], list[Item]] = {}
+    for item in items:
+        if item.notice.kind == "support":
+            supports.setdefault((item.notice.user_id, item.notice.payload["amendment_id"]), []).append(item)
+    together = []
+    for item in items:
+        if item.notice.kind != "support":
+            together.append(item)
+            continue
+        group = supports.pop((item.notice.user_id, item.notice.payload["amendment_id"]), None)
+        if group:
+            amendment = amendments[item.notice.payload["amendment_id"]]
+            title = amendment.title or _("Amendment %(id)s", id=amendment.id)
+            together.append(Item(item.notice, ngettext(
+                "%(num)s person supports your amendment “%(title)s”.",
+                "%(num)s people support your amendment “%(title)s”.", len(group), title=title),
+                "", item.link, item.place))
+    return together
 
 
 def _load(model, ids: set) -> dict:
@@ -254,7 +276,7 @@ def _words(kind: str, p: dict, locale: str, *, amendment, comment, article, roun
         return (_("%(name)s commented on your amendment “%(title)s”.", name=_who(author, comment), title=title),
                 _excerpt(comment.body))
     if kind == "support" and amendment:
-        return _("Someone supports your amendment “%(title)s”.", title=title), ""
+        return title, ""  # reworded with the number of supports (_supports_together)
     if kind == "followed_amendment" and amendment:
         return (_("%(name)s proposes an amendment: “%(title)s”.", name=_who(author, amendment), title=title),
                 _excerpt(amendment.rationale))

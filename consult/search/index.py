@@ -217,7 +217,7 @@ def find(query: str, filters: Filters, *, limit: int, offset: int, candidates: i
         matches = sa.or_(*(sa.and_(SearchEntry.locale == loc, SearchEntry.document.op("@@")(q))
                            for loc, q in queries.items()))
         chosen = (sa.select(*columns, SearchEntry.document).where(matches, *where)
-                  .order_by(SearchEntry.key.desc()).limit(candidates + 1).subquery())
+                  .order_by((SearchEntry.key + 0).desc()).limit(candidates + 1).subquery())
         score = sa.func.ts_rank(chosen.c.document, sa.case(*((chosen.c.locale == loc, q) for loc, q in queries.items())))
         order = score.desc()
     else:

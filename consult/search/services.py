@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 from markupsafe import Markup
 
 from consult.extensions import db
@@ -16,7 +16,6 @@ from consult.models import (
 )
 from consult.search import analysis, index
 from consult.search.index import KINDS, PUBLIC_STATES, Entry, Filters, Hit
-from consult.text.markdown import render_markdown
 
 PAGE_SIZE = 20
 MAX_PAGES = 50  # past the 1,000 best, a person refines the query; nobody pages that far
@@ -34,6 +33,16 @@ _TAG = re.compile(r"<[^>]+>")
 def text_of(markup: str | None) -> str:
     """Plain text of stored (sanitised) HTML: what is indexed and excerpted."""
     return html.unescape(_TAG.sub(" ", markup or "")).strip()
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP = re.compile(r"(^|\s)(#+|[-*+>]|\d+[.)])\s|[*_`]+")
+
+
+def markdown_text(markdown: str) -> str:
+    """Plain text of Markdown, near enough for an excerpt: links' text kept, markup signs dropped
+    (an amendment's proposed text is stored as Markdown only)."""
+    return _MARKUP.sub(r"\1", _LINK.sub(r"\1", markdown or ""))
 
 
 def _is_public(version: Version) -> bool:
@@ -278,7 +287,7 @@ def _results(hits: list[Hit], words: str) -> list[Result]:
     )}
     amendments = {a.id: a for a in db.session.scalars(
         sa.select(Amendment).where(Amendment.id.in_(ids["amendment"]))
-        .options(joinedload(Amendment.round).joinedload(Round.version), joinedload(Amendment.article))
+        .options(defer(Amendment.base_text), defer(Amendment.rationale), joinedload(Amendment.round).joinedload(Round.version), joinedload(Amendment.article))
     )}
     comments = {c.id: c for c in db.session.scalars(
         sa.select(Comment).where(Comment.id.in_(ids["comment"]))
@@ -294,7 +303,7 @@ def _results(hits: list[Hit], words: str) -> list[Result]:
                 ("charter.article", {"article_id": article.id}), version=article.version, article=article))
         elif hit.kind == "amendment" and (amendment := amendments.get(hit.target_id)):
             body = "\n".join(part for part in (
-                text_of(render_markdown(amendment.body)), text_of(amendment.rationale_html),
+                markdown_text(amendment.body), text_of(amendment.rationale_html),
                 text_of(amendment.answer_html)) if part)
             results.append(Result(
                 "amendment", amendment.locale, amendment.title or amendment.base_title,

@@ -44,6 +44,28 @@ SEARCHES = {
 }
 
 
+def _build(args) -> tuple[float, int, float, int]:
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    db.create_all()
+    began = time.perf_counter()
+    moderator = accounts.register(email="moderator@bench.test", name="Moderator", password=PASSWORD,
+                                  locale="en", organisation=None, role=Role.moderator)
+    db.session.commit()
+    build("full", amendments=args.amendments, comments=args.comments, organisations=args.organisations,
+          moderator=moderator)
+    built = time.perf_counter() - began
+    began = time.perf_counter()
+    indexed = search.reindex()
+    db.session.commit()
+    reindexed = time.perf_counter() - began
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry))
+    return built, indexed, reindexed, entries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", help="database URL (default: a temporary SQLite file); it is emptied")
@@ -51,30 +73,19 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--organisations", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the database as an earlier run of this benchmark left it (with --database)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         uri = args.database or f"sqlite:///{tmp}/bench.sqlite"
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
                           "WTF_CSRF_ENABLED": False}, instance_path=tmp)
         with app.app_context():
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-            db.create_all()
-            began = time.perf_counter()
-            moderator = accounts.register(email="moderator@bench.test", name="Moderator", password=PASSWORD,
-                                          locale="en", organisation=None, role=Role.moderator)
-            db.session.commit()
-            build("full", amendments=args.amendments, comments=args.comments, organisations=args.organisations,
-                  moderator=moderator)
-            built = time.perf_counter() - began
-            began = time.perf_counter()
-            indexed = search.reindex()
-            db.session.commit()
-            reindexed = time.perf_counter() - began
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
-            entries = db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry))
+            if args.reuse:
+                entries = db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry))
+                built = reindexed = indexed = 0
+            else:
+                built, indexed, reindexed, entries = _build(args)
             db.session.remove()
             engine = db.engine
         print(f"database: {uri.split(':')[0]}; built in {built:.0f} s: {args.amendments:,} amendments, "

@@ -46,7 +46,6 @@ def live_server(tmp_path):
 
     config = base_config(f"sqlite:///{tmp_path / 'live.sqlite'}", tmp_path)
     config["WTF_CSRF_ENABLED"] = True
-    config["BASE_URL"] = None  # mails' links lead to this server, where the request came in
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     with app.app_context():
         db.create_all()
@@ -57,6 +56,7 @@ def live_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.test_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = app.test_url  # mails' links lead to this server
     yield app
     server.shutdown()
     thread.join()
