@@ -25,7 +25,7 @@ def invitation_link(outbox: Path, address: str) -> str:
     raise AssertionError(f"no mail to {address} in {outbox}")
 
 
-def test_invite_from_a_list_then_accept_and_comment(browser, live_server, page, tmp_path):
+def test_invite_from_a_list_then_accept_and_comment(browser, live_server, live_smtp, page, tmp_path):
     csv_file = tmp_path / "focal-points.csv"
     csv_file.write_text(LIST, encoding="utf-8")
     log_in(page, "secretariat@demo.test")
@@ -45,7 +45,9 @@ def test_invite_from_a_list_then_accept_and_comment(browser, live_server, page, 
     expect(page.locator("table.data").last).to_contain_text("Élise Martin")
     screenshot(page, "invitations-list-en")
 
-    link = invitation_link(Path(live_server.config["MAIL_OUTBOX_DIR"]), "elise@grenoble.example")
+    [mail] = live_smtp.wait_for(1)  # through a real SMTP server, in the invitation's language
+    assert mail["To"] == "elise@grenoble.example" and mail["Content-Language"] == "fr"
+    link = re.search(r"https?://\S+/invitations/\S+", mail.get_body(("plain",)).get_content()).group(0)
     context = browser.new_context(base_url=live_server.test_url, locale="en-GB")
     invited = context.new_page()
     invited.goto(link)
