@@ -124,7 +124,8 @@ class Message:
 
 def messages(announcement: Announcement) -> dict[str, Message]:
     """Each written language's version, rendered once (not once per recipient)."""
-    return {locale: Message(locale, " ".join(announcement.subjects[locale].split()), announcement.bodies[locale].strip(),
+    return {locale: Message(locale, " ".join(announcement.subjects[locale].split()),
+                            announcement.bodies[locale].strip(),
                             render_markdown(announcement.bodies[locale], heading_offset=1))
             for locale in LOCALES if announcement.written_in(locale)}
 
@@ -158,8 +159,8 @@ def preview(announcement: Announcement) -> Preview:
         .where(User.id.in_(announcement.audience.people())).group_by(User.locale)).all()
     result = Preview(messages(announcement))
     for locale, total, refused in counted:
-        result.by_language[_locale_of(locale)] += total - (refused or 0)
-        result.declined += refused or 0
+        result.by_language[_locale_of(locale)] += int(total) - int(refused or 0)
+        result.declined += int(refused or 0)
     return result
 
 
@@ -188,6 +189,8 @@ def send(actor: User, announcement: Announcement) -> Preview:
         compose.queue_all(mails)
         if len(people) < BATCH:
             break  # a short batch was the last: no query to find nothing more
+    if not sent.recipients:
+        return sent  # nothing sent, nothing to record
     sent.declined = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
         User.id.in_(announcement.audience.people()), _declined()))
     audience = announcement.audience

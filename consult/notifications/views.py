@@ -2,16 +2,20 @@
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from consult.accounts import tokens
+from consult.accounts.forms import options
 from consult.addresses import safe_next
 from consult.extensions import csrf, db
 from consult.forms import ConfirmForm
-from consult.models import User
-from consult.notifications import bp, services
+from consult.i18n import current_locale
+from consult.models import Region, Round, User
+from consult.notifications import announcements, bp, services
+from consult.notifications.forms import AnnouncementForm
 from consult.notifications.kinds import GROUPS, RHYTHMS
 from consult.permissions import Action, authorize, checked, public, requires
 
@@ -116,3 +120,50 @@ def unsubscribe(token: str):
                                settings=url_for(".preferences_by_link",
                                                 token=tokens.sign("preferences", {"user": user.id})))
     return render_template("notifications/unsubscribe.html", groups=[GROUPS[n] for n in groups])
+
+
+# --- announcements of the secretariat -------------------------------------------------------------
+
+
+def _announcement_form():
+    form = AnnouncementForm()
+    locale = current_locale()
+    rounds = db.session.scalars(sa.select(Round).order_by(Round.opens_at.desc(), Round.id.desc())).all()
+    form.round_id.choices = options([("", _("Choose a round")), *(
+        (r.id, f"{r.title(locale)} ({r.region.label})") for r in rounds)])
+    form.rounds = {r.id: r for r in rounds}
+    return form
+
+
+def _announcement_of(form) -> announcements.Announcement:
+    kind = announcements.AudienceKind(form.audience.data)
+    audience = announcements.Audience(
+        kind, round=form.rounds.get(form.round_id.data) if kind in (
+            announcements.AudienceKind.participants, announcements.AudienceKind.eligible) else None,
+        region=Region(form.region.data) if kind is announcements.AudienceKind.region else None)
+    return announcements.Announcement(audience,
+                                      {loc: form[f"subject_{loc}"].data or "" for loc in announcements.LOCALES},
+                                      {loc: form[f"body_{loc}"].data or "" for loc in announcements.LOCALES})
+
+
+@bp.route("/announcements", methods=["GET", "POST"])
+@requires(Action.manage_users)
+def announce():
+    """Write (and correct), preview with the number of recipients, then send: one form, whose text
+    travels in the preview's hidden fields, so nothing is kept on the server between the steps."""
+    form = _announcement_form()
+    step = request.form.get("step")
+    if form.validate_on_submit() and step != "edit":
+        announcement = _announcement_of(form)
+        if step == "send":
+            sent = announcements.send(current_user, announcement)
+            if sent.recipients:
+                flash(ngettext("The announcement is on its way to %(num)s person.",
+                               "The announcement is on its way to %(num)s people.", sent.recipients), "success")
+                return redirect(url_for(".announce"))
+            flash(_("Nobody would receive this announcement: nothing was sent. Choose another audience."), "error")
+        else:
+            return render_template("notifications/announcement_preview.html", form=form, announcement=announcement,
+                                   preview=announcements.preview(announcement))
+    status = 400 if form.errors or (request.method == "POST" and step == "send") else 200
+    return render_template("notifications/announcement.html", form=form), status
