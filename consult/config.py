@@ -39,6 +39,7 @@ class Defaults:
     RATELIMIT_SUPPORTS = "30 per minute;300 per day"
     RATELIMIT_REPORTS = "5 per minute;20 per day"
     RATELIMIT_SEARCH = "30 per minute;500 per hour"  # searches per address (the empty form is not counted)
+    RATELIMIT_TRANSLATIONS = "10 per minute;100 per day"  # machine translations asked per account (a cached one is free)
     RATELIMIT_ENABLED = True
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # the draft import allows more, for its own requests
@@ -48,7 +49,7 @@ class Defaults:
     # Where mails' links point (https://consult.example.org). Unset, they point where the request
     # that caused the mail came in; mail written by periodic jobs needs it.
     BASE_URL = None
-    PLATFORM_NAME = "Human Rights in the City: charter consultation"
+    PLATFORM_NAME = None  # named in every mail; unset: "Human Rights in the City: charter consultation", translated
     # Background jobs (consult.jobs): huey, with SQLite in instance/ unless REDIS_URL is set.
     REDIS_URL = None
     JOBS_IMMEDIATE = False  # run jobs in the request that queues them (tests)
@@ -69,6 +70,13 @@ class Defaults:
     CONFIRM_EMAIL_MAX_AGE = timedelta(days=7)
     RESET_PASSWORD_MAX_AGE = timedelta(hours=2)
     INVITATION_MAX_AGE = timedelta(days=30)
+    # Machine translation of contributions, on request (consult.translation): "none" hides the feature;
+    # "libretranslate" asks a LibreTranslate-compatible service at TRANSLATION_URL.
+    TRANSLATION_BACKEND = "none"
+    TRANSLATION_URL = None  # e.g. http://127.0.0.1:5000 for a self-hosted LibreTranslate
+    TRANSLATION_API_KEY = None
+    TRANSLATION_TIMEOUT = 20  # seconds per request to the service
+    TRANSLATION_RETRIES = 2  # further attempts after a failure to connect, a timeout, a 429 or a 5xx
 
 
 def _coerce(value: str):

@@ -53,8 +53,9 @@ def test_a_message_has_both_parts_its_key_and_the_recipients_language(smtp_app, 
     assert message["To"] == person.email and message["Content-Language"] == "es"
     with force_locale("es"):
         assert message["Subject"] == str(_l("Test message from the charter consultation"))
+        platform_name = str(_l("Human Rights in the City: charter consultation"))
     text, html = parts(message)
-    assert '<html lang="es">' in html and "http://localhost/" in text and smtp_app.config["PLATFORM_NAME"] in text
+    assert '<html lang="es">' in html and "http://localhost/" in text and platform_name in text
 
 
 def test_a_rolled_back_act_sends_nothing(smtp_app, smtp_server, make_user):

@@ -7,7 +7,7 @@ from email.utils import make_msgid, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext as _
 
 from consult import jobs
 from consult.extensions import db
@@ -55,7 +55,8 @@ def render(recipient: User | str, kind: str, *, subject, to: str | None = None, 
     locale = locale or (user.locale if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         context.update(recipient=user, address=address, locale=locale, subject=str(subject),
-                       platform_name=str(current_app.config["PLATFORM_NAME"]), home=external_url("charter.home"))
+                       platform_name=current_app.config["PLATFORM_NAME"] or _("Human Rights in the City: charter consultation"),
+                       home=external_url("charter.home"))
         return OutgoingMail(
             message_id=make_msgid(domain=_sender_domain()),
             kind=kind,

@@ -9,7 +9,7 @@ from flask import url_for
 from flask_babel import gettext as _, ngettext
 
 from consult import jobs
-from consult.charter.labels import article_label
+from consult.charter.labels import article_heading, article_label
 from consult.extensions import db
 from consult.models import (
     Amendment, Article, Comment, Follow, Notice, NotificationPreference, Round, User, Version, Visibility,
@@ -103,7 +103,7 @@ def followed_by(user: User, locale: str) -> list[Followed]:
 def _name(thing, locale: str) -> str:
     if isinstance(thing, Article):
         text = thing.text(locale)
-        return " ".join(part for part in (article_label(thing, locale), text.title if text else "") if part)
+        return article_heading(thing, text) if text else article_label(thing, locale)
     if isinstance(thing, Amendment):
         return thing.title or _("Amendment %(id)s", id=thing.id)
     return thing.title(locale)
