@@ -9,19 +9,15 @@ parsed model as JSON, not the upload), so confirming saves exactly what was prev
 
 import dataclasses
 import functools
-import json
 import re
-import secrets
-import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
+from consult import pending
 from consult.charter import services as charter_services
 from consult.charter.labels import article_heading
 from consult.charter.services import Place
@@ -34,7 +30,6 @@ from consult.i18n import LANGUAGE_NAMES
 from consult.models import Article, Charter, User, Version
 from consult.moderation import audit
 
-PENDING_LIFETIME = 24 * 3600  # seconds a preview can wait for its confirmation
 MAX_IMPORT_REQUEST = 64 * 1024 * 1024  # bytes: three files, each refused above MAX_UPLOAD_BYTES
 
 
@@ -213,24 +208,12 @@ def create_draft(actor: User | None, documents: dict[str, Document], labels: dic
 
 # -- the wait between preview and confirmation ------------------------------------------------
 
-def _pending_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
 
 def keep_for_confirmation(actor: User, preview: Preview, labels: dict[str, str]) -> str:
     """Store the previewed documents; returns the token the confirmation form carries."""
-    folder = _pending_dir()
-    for old in folder.glob("*.json"):  # previews never confirmed
-        if old.stat().st_mtime < time.time() - PENDING_LIFETIME:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
     documents = {loc: dataclasses.asdict(dataclasses.replace(doc, warnings=[])) for loc, doc in preview.documents.items()}
-    payload = {"user": actor.id, "labels": labels, "based_on": preview.previous.id if preview.previous else None,
-               "documents": documents}
-    (folder / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
-    return token
+    return pending.keep("imports", actor.id, {"labels": labels, "documents": documents,
+                                              "based_on": preview.previous.id if preview.previous else None})
 
 
 @dataclass
@@ -243,26 +226,11 @@ class Pending:
 
 
 def claim(actor: User, token: str) -> Pending | None:
-    """Take what this person previewed under this token, once: the file is renamed away first,
-    so two confirmations cannot both save it. None when expired, already taken, someone else's,
-    or when the version it revises has been deleted since."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
+    """Take what this person previewed under this token, once (consult.pending); None also when
+    the version it revises has been deleted since."""
+    payload = pending.claim("imports", actor.id, token)
+    if payload is None:
         return None
-    path = _pending_dir() / f"{token}.json"
-    taken = path.with_suffix(f".{secrets.token_hex(8)}.taken")
-    try:
-        if path.stat().st_mtime < time.time() - PENDING_LIFETIME:
-            return None
-        path.rename(taken)
-    except FileNotFoundError:
-        return None
-    try:
-        payload = json.loads(taken.read_text(encoding="utf-8"))
-        if payload["user"] != actor.id:
-            taken.rename(path)  # not theirs to take: leave it for its owner
-            return None
-    finally:
-        taken.unlink(missing_ok=True)
     previous = db.session.get(Version, payload["based_on"]) if payload.get("based_on") else None
     if payload.get("based_on") and previous is None:
         return None

@@ -11,15 +11,12 @@ import codecs
 import csv
 import functools
 import io
-import json
 import math
 import re
 import secrets
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import pycountry
 import sqlalchemy as sa
@@ -30,6 +27,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from consult import pending
 from consult.accounts import privacy
 from consult.accounts import services as accounts
 from consult.accounts import tokens
@@ -41,7 +39,6 @@ from consult.moderation import audit
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
-PENDING_LIFETIME = 24 * 3600  # seconds a preview waits for its confirmation
 PER_PAGE = 50
 LOCALES = ("en", "fr", "es")
 
@@ -304,45 +301,15 @@ def preview(data: bytes, default_locale: str) -> Preview:
 # --- between the preview and the sending --------------------------------------------------------
 
 
-def _pending_dir() -> Path:
-    path = Path(current_app.instance_path) / "invitations"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def keep_for_confirmation(actor: User, data: bytes, default_locale: str) -> str:
     """Keep the uploaded list until it is confirmed; the token the confirmation form carries."""
-    folder = _pending_dir()
-    for old in folder.glob("*.json"):  # previews never confirmed
-        if old.stat().st_mtime < time.time() - PENDING_LIFETIME:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    payload = {"user": actor.id, "locale": default_locale, "text": data.decode("latin-1")}  # bytes kept as they came
-    (folder / f"{token}.json").write_text(json.dumps(payload), encoding="utf-8")
-    return token
+    return pending.keep("invitations", actor.id, {"locale": default_locale, "text": data.decode("latin-1")})
 
 
 def claim(actor: User, token: str) -> tuple[bytes, str] | None:
-    """The list this person previewed under `token`, once (renamed away first, so two
-    confirmations cannot both send it); None when expired, taken, or someone else's."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
-        return None
-    path = _pending_dir() / f"{token}.json"
-    taken = path.with_suffix(f".{secrets.token_hex(8)}.taken")
-    try:
-        if path.stat().st_mtime < time.time() - PENDING_LIFETIME:
-            return None
-        path.rename(taken)
-    except FileNotFoundError:
-        return None
-    try:
-        payload = json.loads(taken.read_text(encoding="utf-8"))
-        if payload["user"] != actor.id:
-            taken.rename(path)  # not theirs: leave it for its owner
-            return None
-    finally:
-        taken.unlink(missing_ok=True)
-    return payload["text"].encode("latin-1"), payload["locale"]
+    """The list this person previewed under `token`, once (consult.pending)."""
+    payload = pending.claim("invitations", actor.id, token)
+    return None if payload is None else (payload["text"].encode("latin-1"), payload["locale"])  # bytes as they came
 
 
 # --- sending ------------------------------------------------------------------------------------
