@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from consult import signals
 from consult.comments import services as comment_services
@@ -409,21 +409,36 @@ def compare(old: Version, new: Version) -> list[tuple[Article | None, Article | 
     return pairs + [(a, None) for a in old_articles if a.lineage_id in by_lineage]
 
 
+def _older_unanswered(article: Article) -> sa.Select:
+    return (sa.select(Amendment).join(Article, Article.id == Amendment.article_id)
+            .where(Article.lineage_id == article.lineage_id, Article.version_id != article.version_id,
+                   Amendment.status == AmendmentStatus.submitted, Amendment.kind == AmendmentKind.modify))
+
+
+def _incorporated_into(article: Article) -> sa.Select:
+    return sa.select(Amendment).join(Incorporation, Incorporation.amendment_id == Amendment.id) \
+        .where(Incorporation.article_id == article.id)
+
+
 def older_unanswered(article: Article) -> list[Amendment]:
     """Amendments still awaiting an answer on earlier versions of this article (same lineage)."""
-    return list(db.session.scalars(
-        sa.select(Amendment).join(Article, Article.id == Amendment.article_id)
-        .where(Article.lineage_id == article.lineage_id, Article.version_id != article.version_id,
-               Amendment.status == AmendmentStatus.submitted, Amendment.kind == AmendmentKind.modify)
-        .order_by(Amendment.id)
-    ))
+    return list(db.session.scalars(_older_unanswered(article).order_by(Amendment.id)))
 
 
 def incorporated_into(article: Article) -> list[Amendment]:
-    return list(db.session.scalars(
-        sa.select(Amendment).join(Incorporation, Incorporation.amendment_id == Amendment.id)
-        .where(Incorporation.article_id == article.id).order_by(Incorporation.at)
-    ))
+    return list(db.session.scalars(_incorporated_into(article).order_by(Incorporation.at)))
+
+
+def history_of(article: Article) -> tuple[list[Amendment], list[Amendment]]:
+    """(incorporated_into(), older_unanswered()) in one query, for the article page."""
+    incorporated = _incorporated_into(article).add_columns(sa.literal(0).label("which"), Incorporation.at.label("at"))
+    older = _older_unanswered(article).add_columns(sa.literal(1).label("which"), sa.null().label("at"))  # by id
+    both = sa.union_all(incorporated, older).subquery()
+    amendment = aliased(Amendment, both)
+    lists: tuple[list, list] = ([], [])
+    for row in db.session.execute(sa.select(amendment, both.c.which).order_by(both.c.which, both.c.at, both.c.id)):
+        lists[row[1]].append(row[0])
+    return lists
 
 
 def document_of(version: Version, locale: str) -> Document:

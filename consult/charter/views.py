@@ -71,6 +71,7 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
                 formdata=None, round_id=round_.id, article_id=article.id, token=new_submission_token(),
                 locale=(current_user.locale if current_user.is_authenticated else None) or current_locale(),
             )
+    provenance, older = services.history_of(article)
     return render_template(
         "charter/article.html",
         article=article,
@@ -85,8 +86,8 @@ def render_article(article, *, round_id: int | None = None, comment_form: Commen
         discussion=discussion,
         comment_form=comment_form,
         preview_html=preview_html,
-        provenance=services.incorporated_into(article),
-        older=services.older_unanswered(article),
+        provenance=provenance,
+        older=older,
     ), status
 
 
