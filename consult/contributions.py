@@ -8,6 +8,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from consult.database import lock_row
 from consult.extensions import db
 from consult.models import Round, RoundState
 
@@ -49,6 +50,6 @@ def lock_open_round(round_: Round) -> None:
     state afresh. The lock is shared among contributions and held to the commit; closing takes it
     exclusively (rounds.services.close_early), so once a close has answered nothing more is saved.
     On SQLite, the write lock (consult.database) does the same."""
-    db.session.refresh(round_, with_for_update={"read": True})
+    lock_row(round_, shared=True)
     if round_.phase() is not RoundState.open:
         raise RoundClosed()

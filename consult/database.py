@@ -63,3 +63,12 @@ def take_write_lock(connection: Connection) -> None:
         dbapi_connection.execute("COMMIT")
     dbapi_connection.execute("BEGIN IMMEDIATE")
     connection.info[_WRITING] = True  # only once held: a timeout must not leave writes outside a transaction
+
+
+def lock_row(obj, *, shared: bool = False) -> None:
+    """Read `obj` again under a row lock (FOR UPDATE, or FOR SHARE when `shared`) of its own table
+    only: an object loaded with its relations joined would otherwise lock them too, and PostgreSQL
+    refuses to lock the nullable side of an outer join."""
+    from consult.extensions import db
+
+    db.session.refresh(obj, with_for_update={"of": type(obj), "read": shared})

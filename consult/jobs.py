@@ -64,7 +64,9 @@ def after_commit(job, *args) -> None:
     """Queue `job(*args)` when the current transaction commits; nothing if it rolls back."""
     from consult.extensions import db
 
-    db.session().info.setdefault("jobs_after_commit", []).append((job, args))
+    waiting = db.session().info.setdefault("jobs_after_commit", [])
+    if (job, args) not in waiting:  # one job for a transaction that asks the same twice
+        waiting.append((job, args))
 
 
 @sa.event.listens_for(Session, "after_commit")

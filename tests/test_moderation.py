@@ -173,8 +173,8 @@ def test_answers_rules_audit_and_notice(client, people, scene, make_user):
                 data={f"{prefix}-status": "rejected", f"{prefix}-answer": "Outside the charter's scope."})
     db.session.refresh(amendment)
     assert amendment.status is AmendmentStatus.rejected and "scope" in amendment.answer_html
-    notice = db.session.scalar(sa.select(Notice))
-    assert notice.user_id == scene["author"].id and notice.payload["status"] == "rejected"
+    notice = db.session.scalar(sa.select(Notice).where(Notice.kind == "amendment_answered"))
+    assert notice.user_id == scene["author"].id and notice.payload["amendment_id"] == amendment.id
     assert db.session.scalar(sa.select(AuditEvent)).action == "answer"
 
     author_client = client.application.test_client()

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from consult import jobs
 from consult.accounts import privacy, tokens
+from consult.database import lock_row
 from consult.extensions import db
 from consult.mail import compose
 from consult.models import LoginSession, Organisation, OrganisationKind, Region, Role, User, utcnow
@@ -170,7 +171,7 @@ def cancel_membership_request(user: User) -> None:
 def _waiting_request(person: User, organisation: Organisation) -> None:
     """The request to `organisation` is still there, read again under a row lock: a cancellation or
     another decision made meanwhile wins, and this one changes nothing."""
-    db.session.refresh(person, with_for_update=True)
+    lock_row(person)
     if person.requested_organisation_id != organisation.id:
         raise MembershipError("gone")
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from consult.comments.services import FOUND_BY_READERS, OrganisationFace, PersonFace, who_fields, who_from_row, with_who
 from consult import signals
 from consult.contributions import create_once, lock_open_round
+from consult.database import lock_row
 from consult.extensions import db
 from consult.models import (
     Amendment,
@@ -99,7 +100,7 @@ def edit(amendment: Amendment, *, title: str, body: str, rationale: str) -> None
 
 def withdraw(amendment: Amendment) -> None:
     """Refused with AmendmentError when a moderator answered it meanwhile: the answer stands."""
-    db.session.refresh(amendment, with_for_update=True)
+    lock_row(amendment)
     if amendment.status is not AmendmentStatus.submitted:
         raise AmendmentError("answered")
     amendment.status = AmendmentStatus.withdrawn

@@ -13,6 +13,7 @@ from consult import signals
 from consult.comments import services as comment_services
 from consult.documents.checks import is_aligned, place_keys
 from consult.documents.model import Document
+from consult.database import lock_row
 from consult.extensions import db
 from consult.models import (
     Amendment, AmendmentKind, AmendmentStatus, Article, ArticleText, Charter, Comment, Incorporation, Round, RoundState,
@@ -367,7 +368,7 @@ def update_article_text(article: Article, locale: str, *, title: str, body: str,
     if text is not None and expected_revision is not None:
         # Read the revision again under a row lock: two saves from the same revision must not both
         # pass the check (PostgreSQL; SQLite already queues writers).
-        db.session.refresh(text, with_for_update=True)
+        lock_row(text)
         if text.revision != expected_revision:
             raise StaleText(text)
     if text is None:

@@ -115,7 +115,8 @@ class Discussion:
         """What one reader may do to each comment of the page (rights: permissions.CommentRights),
         as plain values: with threads(), the key of the page's markup as that reader sees it."""
         return Decided(tuple(
-            (c.id, rights.report(c), rights.moderate(c), rights.edit(c), first and rights.reply(c, self.amendment))
+            (c.id, rights.report(c), rights.moderate(c), rights.edit(c), first and rights.reply(c, self.amendment),
+             rights.translate(c))
             for root in self.comments
             for c, first in ((root, True), *((r, False) for r in self.replies.get(root.id, ())))
         ))
@@ -126,7 +127,7 @@ class Decided:
     """CommentRights' answers for the comments of one page, asked once and replayed by comment id:
     what a page kept by consult.fragments shows is keyed by them, so it is never another reader's."""
 
-    answers: tuple  # (comment id, report, moderate, edit, reply)
+    answers: tuple  # (comment id, report, moderate, edit, reply, translate)
     _by_id: dict = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self):
@@ -143,6 +144,9 @@ class Decided:
 
     def reply(self, comment) -> bool:
         return self._by_id[comment.id][3]
+
+    def translate(self, comment) -> bool:
+        return self._by_id[comment.id][4]
 
 
 _PEOPLE = (joinedload(Comment.author), joinedload(Comment.organisation), joinedload(Comment.recorded_by))

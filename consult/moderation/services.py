@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from consult.amendments.services import AmendmentFilters
+from consult.database import lock_row
 from consult.extensions import db
 from consult.models import (
     Amendment, AmendmentStatus, Article, Comment, Report, Round, User, Visibility, utcnow,
@@ -91,7 +92,7 @@ def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text:
     if status is AmendmentStatus.rejected and not text.strip():
         raise ModerationError("rejection_needs_reason")
     original = _original(amendment, duplicate_of) if status is AmendmentStatus.duplicate else None
-    db.session.refresh(amendment, with_for_update=True)  # its author may be withdrawing it this moment
+    lock_row(amendment)  # its author may be withdrawing it this moment
     if amendment.status is AmendmentStatus.withdrawn:
         raise ModerationError("withdrawn")
     previous = amendment.status

@@ -45,9 +45,11 @@ def tell(audience: sa.Select | Iterable[int], kind: str, payload: dict, *, actor
         sa.func.coalesce(chosen, GROUPS[group].default))
     db.session.execute(sa.insert(Notice).from_select(
         ["user_id", "kind", "payload", "created_at", "rhythm"], rows))
-    from consult.notifications import mailing  # the jobs import this module
+    if GROUPS[group].default == "immediately" or db.session.scalar(sa.select(sa.exists().where(
+            NotificationPreference.group == group, NotificationPreference.rhythm == "immediately"))):
+        from consult.notifications import mailing  # the jobs import this module
 
-    jobs.after_commit(mailing.mail_due_notices)
+        jobs.after_commit(mailing.mail_due_notices)
 
 
 # --- following ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from consult.documents.model import Figure
 from consult import signals
+from consult.database import lock_row
 from consult.extensions import db
 from consult.i18n import LANGUAGE_NAMES, date_only
 from consult.models import (
@@ -84,7 +85,7 @@ def close_early(actor: User, round_: Round, reason: str, now: datetime | None = 
         raise RoundError("reason_required")
     # Exclusive: waits for the contributions being written (each holds the round shared) and makes
     # later ones wait, then see the round closed (contributions.lock_open_round).
-    db.session.refresh(round_, with_for_update=True)
+    lock_row(round_)
     now = now or utcnow()
     if round_.phase(now) is not RoundState.open:  # another moderator closed it meanwhile
         raise RoundError("not_open")
