@@ -346,3 +346,15 @@ def smtp_app(app, smtp_server):
     app.config.update(MAIL_TRANSPORT="smtp", MAIL_SMTP_HOST="127.0.0.1", MAIL_SMTP_PORT=smtp_server.port,
                       MAIL_SMTP_SECURITY="none", MAIL_SMTP_TIMEOUT=5)
     return app
+
+
+def confirm_address(client, email: str) -> None:
+    """Open the confirmation link mailed to `email`, as its owner does."""
+    import re
+
+    from consult.models import OutgoingMail
+
+    body = db.session.scalar(sa.select(OutgoingMail.text_body).where(
+        OutgoingMail.recipient == email, OutgoingMail.kind == "confirm_email").order_by(OutgoingMail.id.desc()))
+    path = re.search(r"http://localhost(/account/confirm/\S+)", body).group(1)
+    assert client.get(path).status_code == 302

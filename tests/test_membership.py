@@ -9,7 +9,7 @@ from consult.accounts import services as accounts
 from consult.extensions import db
 from consult.models import AuditEvent, Organisation, Region, Role, RoundState, User
 from consult.permissions import Action, decide
-from tests.conftest import PASSWORD, count_rows
+from tests.conftest import PASSWORD, confirm_address, count_rows
 from tests.test_accounts import registration
 
 PARTICIPATION = [Action.propose_amendment, Action.comment, Action.support_amendment]
@@ -36,6 +36,7 @@ def register_for(client, organisation, email="newcomer@example.org"):
     response = client.post("/account/register", data=registration(
         email=email, affiliation="existing", organisation_id=str(organisation.id), locale="en"))
     assert response.status_code == 302
+    confirm_address(client, email)
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
