@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         # The client's address (rate limits) from X-Forwarded-For, trusting only the configured proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
 
-    from consult import jobs, search, web
+    from consult import jobs, search, translation, web
     from consult.i18n import select_locale
 
     db.init_app(app)
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.register_blueprint(blueprint)
     web.init_app(app)
     search.init_app(app)
+    translation.init_app(app)
     subscribers.connect()
 
     from consult.cli import register_commands

@@ -8,6 +8,7 @@ committed, so a rolled-back act starts nothing.
 """
 
 import functools
+import signal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -85,7 +86,12 @@ def run_consumer(workers: int = 2, *, in_thread: bool = False):
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
                                     check_worker_health=not in_thread)
     if in_thread:
+        # The consumer takes over SIGINT and SIGTERM for a loop of its own; beside a server, the
+        # server keeps them, so Ctrl+C and a stop end the process as before.
+        kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         consumer.start()
+        for sig, handler in kept.items():
+            signal.signal(sig, handler)
         return consumer
     consumer.run()
     return consumer

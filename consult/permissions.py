@@ -16,6 +16,8 @@ from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from consult.i18n import current_locale
+
 from consult.models import (
     Amendment,
     AmendmentStatus,
@@ -47,6 +49,7 @@ class Action(StrEnum):
     edit_comment = "edit_comment"
     delete_comment = "delete_comment"
     report = "report"
+    translate = "translate"  # ask a machine translation of another person's contribution (a service configured)
     # an organisation's contact (of a verified organisation), and the secretariat
     decide_membership = "decide_membership"  # approve or refuse a request to join; obj = the Organisation
     # moderators
@@ -122,6 +125,8 @@ def decide(user: User | None, action: Action, obj=None, *, now: datetime | None 
         return ALLOW
     if not user.is_confirmed:
         return Decision(False, _l("Please confirm your e-mail address first: open the link we sent you."))
+    if action is Action.translate:
+        return _translation(user, obj)
     if action in _SECRETARIAT_ACTIONS:
         return ALLOW if is_secretariat(user) else Decision(False, _NOT_ALLOWED)
     if action in _MODERATOR_ACTIONS:
@@ -170,6 +175,23 @@ def _membership_decision(user: User, organisation: Organisation | None) -> Decis
     if not organisation.is_verified:
         return Decision(False, _l("Your organisation is not verified yet: until it is, the secretariat decides "
                                   "who joins it."))
+    return ALLOW
+
+
+def translation_enabled() -> bool:
+    return (current_app.config.get("TRANSLATION_BACKEND") or "none").lower() != "none"
+
+
+def _translation(user: User, contribution) -> Decision:
+    """Machine translation: offered only where a service is configured, never of one's own text
+    (a person's words are never replaced), nor of a hidden or deleted contribution."""
+    if not translation_enabled():
+        return Decision(False, _l("Machine translation is not available on this platform."))
+    if isinstance(contribution, Amendment | Comment):
+        if contribution.visibility is not Visibility.visible:
+            return Decision(False, _NOT_ALLOWED)
+        if contribution.author_id == user.id:
+            return Decision(False, _l("This is your own text."))
     return ALLOW
 
 
@@ -286,6 +308,8 @@ class CommentRights:
         self._moderator = is_moderator(self.user)
         self._round_open = bool(_round_open(round_, now))
         self._may_comment = bool(decide(user, Action.comment, round_, now=now))
+        self._may_translate = bool(decide(user, Action.translate, now=now))
+        self._locale = current_locale()
 
     def reply(self, comment, above: Amendment | Comment | None = None) -> bool:
         """`comment` a Comment, or a plain value with its visibility (a page's row) shown under `above`:
@@ -304,6 +328,12 @@ class CommentRights:
     def report(self, comment: Comment) -> bool:
         """Anyone logged in may report; the link is not offered on one's own comment."""
         return self.user is not None and comment.author_id != self.user.id
+
+    def translate(self, comment) -> bool:
+        """The machine translation of another person's visible comment written in another language
+        than the reader's (the language is no rule of decide(): a translation into the same is none)."""
+        return (self._may_translate and comment.author_id != self.user.id
+                and comment.visibility is Visibility.visible and comment.locale != self._locale)
 
 
 class AmendmentRights:

@@ -13,6 +13,7 @@ from consult.i18n import current_locale
 from consult.models import AmendmentKind, Round, Visibility
 from consult.permissions import Action, authorize, check, checked, requires
 from consult.addresses import safe_next
+from consult import translation
 
 UNCHANGED = "unchanged"
 
@@ -117,6 +118,7 @@ def render_amendment(amendment, *, comment_form: CommentForm | None = None, prev
         discussion=discussion,
         comment_form=comment_form,
         preview_html=preview_html,
+        translation=translation.requested(amendment),
     ), status
 
 

@@ -12,6 +12,7 @@ from consult.i18n import current_locale
 from consult.models import Comment, Round, Stance
 from consult.permissions import Action, authorize, check, checked
 from consult.text.markdown import render_markdown
+from consult import translation
 
 
 def _int(value) -> int:
@@ -116,7 +117,18 @@ def thread(comment_id: int):
         locale=(current_user.locale if current_user.is_authenticated else None) or current_locale(),
     )
     return render_template("comments/thread.html", thread=shown, round=comment.round, article=comment.article,
-                           amendment=comment.amendment, comment_form=form, back=permalink(comment))
+                           amendment=comment.amendment, comment_form=form, back=permalink(comment),
+                           translation=_translation_asked(shown))
+
+
+def _translation_asked(shown) -> tuple | None:
+    """The one comment of this page whose machine translation was asked for (?translate=…&of=id)."""
+    wanted = request.args.get("of", type=int)
+    found = next((c for c in (shown.comment, *shown.replies) if c.id == wanted), None) if wanted else None
+    if found is None:
+        return None
+    asked = translation.requested(found)
+    return (found.id, asked) if asked is not None else None
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

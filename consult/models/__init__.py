@@ -19,10 +19,11 @@ from consult.models.moderation import AuditEvent, Report
 from consult.models.notifications import Follow, Notice, NotificationPreference, RoundAnnouncement
 from consult.models.rounds import Round, RoundState
 from consult.models.search import SearchEntry
+from consult.models.translation import MachineTranslation, TranslationState
 
 __all__ = [
     "Amendment", "AmendmentKind", "AmendmentRevision", "AmendmentStatus", "Article", "ArticleText",
-    "AuditEvent", "Base", "Charter", "Comment", "Follow", "Incorporation", "Invitation", "LoginSession", "Notice", "NotificationPreference", "Organisation",
+    "AuditEvent", "Base", "Charter", "Comment", "Follow", "Incorporation", "Invitation", "LoginSession", "MachineTranslation", "Notice", "NotificationPreference", "Organisation",
     "OrganisationKind", "OutgoingMail", "Region", "Report", "Role", "Round", "RoundAnnouncement", "RoundState", "SearchEntry", "Section", "Stance",
-    "Support", "TextStatus", "User", "Version", "VersionState", "Visibility", "utcnow",
+    "Support", "TextStatus", "TranslationState", "User", "Version", "VersionState", "Visibility", "utcnow",
 ]

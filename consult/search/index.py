@@ -118,13 +118,17 @@ def drop_backend(connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+def _includes_index(target, kw) -> bool:
+    return "search_index" in {t.name for t in kw.get("tables") or target.sorted_tables}
+
+
 def _after_create(target, connection, **kw) -> None:
-    if "search_index" in {t.name for t in kw.get("tables") or target.sorted_tables}:
+    if _includes_index(target, kw):
         create_backend(connection)
 
 
 def _before_drop(target, connection, **kw) -> None:
-    if connection.dialect.name == "sqlite" and "search_index" in {t.name for t in kw.get("tables") or target.sorted_tables}:
+    if connection.dialect.name == "sqlite" and _includes_index(target, kw):
         # The triggers and the FTS table go first: the table they read is about to.
         drop_backend(connection)
 
@@ -217,7 +221,7 @@ def find(query: str, filters: Filters, *, limit: int, offset: int, candidates: i
         matches = sa.or_(*(sa.and_(SearchEntry.locale == loc, SearchEntry.document.op("@@")(q))
                            for loc, q in queries.items()))
         chosen = (sa.select(*columns, SearchEntry.document).where(matches, *where)
-                  .order_by((SearchEntry.key + 0).desc()).limit(candidates + 1).subquery())
+                  .order_by(SearchEntry.key.desc()).limit(candidates + 1).subquery())
         score = sa.func.ts_rank(chosen.c.document, sa.case(*((chosen.c.locale == loc, q) for loc, q in queries.items())))
         order = score.desc()
     else:
@@ -229,6 +233,7 @@ def find(query: str, filters: Filters, *, limit: int, offset: int, candidates: i
                   .where(sa.text("search_fts MATCH :expression").bindparams(expression=expression), *where)
                   .order_by(fts.c.rowid.desc()).limit(candidates + 1).subquery())
         order = chosen.c.score  # bm25: lower is better
+    limit = max(0, min(limit, candidates - offset))  # the candidates are all there is to page through
     statement = (sa.select(chosen.c.kind, chosen.c.target_id, chosen.c.locale, sa.func.count().over())
                  .order_by(order, chosen.c.key.desc()).limit(limit).offset(offset))
     rows = db.session.execute(statement).all()

@@ -287,7 +287,8 @@ def _results(hits: list[Hit], words: str) -> list[Result]:
     )}
     amendments = {a.id: a for a in db.session.scalars(
         sa.select(Amendment).where(Amendment.id.in_(ids["amendment"]))
-        .options(defer(Amendment.base_text), defer(Amendment.rationale), joinedload(Amendment.round).joinedload(Round.version), joinedload(Amendment.article))
+        .options(defer(Amendment.base_text), defer(Amendment.rationale),
+                 joinedload(Amendment.round).joinedload(Round.version), joinedload(Amendment.article))
     )}
     comments = {c.id: c for c in db.session.scalars(
         sa.select(Comment).where(Comment.id.in_(ids["comment"]))

@@ -100,7 +100,10 @@ def main() -> None:
             for name, url in urls:
                 results[name].append(request(client, engine, url))
         with app.app_context():
-            found = {name: search.search(search.SearchForm.from_args(query)).total for name, query in SEARCHES.items()}
+            found = {}
+            for name, query in SEARCHES.items():
+                shown = search.search(search.SearchForm.from_args(query))
+                found[name] = f"{shown.total:,}{'+' if shown.capped else ''}"
 
     def times(name):
         return [seconds for seconds, _q, _b in results[name]]
@@ -114,7 +117,7 @@ def main() -> None:
         _s, queries, size = results[name][0]
         counts.add(queries)
         print(f"{name:21} {median(times(name))} {queries:3} queries {size / 1024:6.1f} KiB "
-              f"{found[name]:7,} found | {statistics.median(times(name)) / home:4.1f}× home")
+              f"{found[name]:>7} found | {statistics.median(times(name)) / home:4.1f}× home")
     print(f"queries per search: {sorted(counts)} ({'constant' if len(counts) == 1 else 'NOT constant'})")
 
 

@@ -19,7 +19,7 @@ def test_search_from_the_header_in_french_and_open_the_amendment(page):
     box.press("Enter")
     expect(page).to_have_url(re.compile(r"/search/\?q=expulsion\+relogements"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.get_by_role("status")).to_contain_text(re.compile("expulsion relogements"))
+    expect(page.locator("#results-heading")).to_contain_text(re.compile("expulsion relogements"))
     result = page.locator(".search-result-amendment").first
     expect(result.locator("mark").first).to_be_visible()
     expect(result.locator(".excerpt mark", has_text=re.compile("relogement", re.I)).first).to_be_visible()
@@ -36,7 +36,7 @@ def test_accents_and_word_endings_do_not_matter(page):
     page.goto("/search/?q=democratica+participativa&language=es")
     expect(page.locator(".search-result").first.locator("mark").first).to_have_text(re.compile("democr[aá]tica|participativa", re.I))
     page.goto("/search/?q=" + "(NEAR \"housing*")
-    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator("#results-heading")).to_be_visible()
 
 
 @pytest.mark.parametrize("locale, query", [("en", "housing"), ("fr", "logements"), ("es", "vivienda")])
