@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     jobs.init_app(app)
 
     from consult.accounts import bp as accounts_bp
+    from consult.api import bp as api_bp
     from consult.admin import bp as admin_bp
     from consult.amendments import bp as amendments_bp
     from consult.charter import bp as charter_bp
@@ -45,7 +46,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     app.url_map.converters["int"] = web.BoundedIntConverter  # before the routes that use it
     for blueprint in (accounts_bp, charter_bp, amendments_bp, comments_bp, rounds_bp, moderation_bp, admin_bp,
-                      consolidation_bp, exports_bp, imports_bp, mail_bp, notifications_bp, invitations_bp):
+                      consolidation_bp, exports_bp, imports_bp, mail_bp, notifications_bp, invitations_bp, api_bp):
         app.register_blueprint(blueprint)
     web.init_app(app)
     search.init_app(app)

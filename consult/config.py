@@ -39,6 +39,7 @@ class Defaults:
     RATELIMIT_SUPPORTS = "30 per minute;300 per day"
     RATELIMIT_REPORTS = "5 per minute;20 per day"
     RATELIMIT_SEARCH = "30 per minute;500 per hour"  # searches per address (the empty form is not counted)
+    RATELIMIT_API = "60 per minute;1000 per hour"  # open data API requests per address (consult/api)
     RATELIMIT_TRANSLATIONS = "10 per minute;100 per day"  # machine translations asked per account (a cached one is free)
     RATELIMIT_ENABLED = True
     SEEDS_DIR = str(PROJECT_ROOT / "seeds")

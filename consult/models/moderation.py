@@ -49,3 +49,24 @@ class AuditEvent(Base):
 @sa.event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(_mapper, _connection, target: AuditEvent) -> None:
     raise ValueError(f"audit events are append-only (event {target.id})")
+
+
+class SavedAnswer(Base):
+    """A reusable answer text the moderators keep, in the three languages. Choosing one fills an
+    answer form; deleting one deletes only this template, never an answer given with it."""
+
+    __tablename__ = "saved_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    text_en: Mapped[str] = mapped_column(sa.Text, default="")
+    text_fr: Mapped[str] = mapped_column(sa.Text, default="")
+    text_es: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    def text(self, locale: str) -> str:
+        """The text in this language, falling back to English."""
+        return getattr(self, f"text_{locale}", "") or self.text_en
