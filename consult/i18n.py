@@ -38,6 +38,12 @@ def current_locale() -> str:
     return str(get_locale() or "en")
 
 
+def language_name(code: str) -> str:
+    """A language's name as the reader writes it in a sentence: "espagnol", "francés", "French"
+    (LANGUAGE_NAMES are for choosing a language, each in its own)."""
+    return Locale.parse(current_locale()).languages.get(code, code)
+
+
 def country_name(code: str | None, locale: str | None = None) -> str:
     if not code:
         return ""

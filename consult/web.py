@@ -160,6 +160,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         country=i18n.country_name,
+        language_name=i18n.language_name,
         datetime_utc=i18n.datetime_utc,
         date=i18n.date_only,
         time_until=i18n.time_until,
