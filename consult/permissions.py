@@ -60,6 +60,7 @@ class Action(StrEnum):
     record_on_behalf = "record_on_behalf"
     consolidate = "consolidate"
     view_audit_log = "view_audit_log"
+    manage_saved_answers = "manage_saved_answers"  # the moderators' reusable answer texts
     # secretariat
     manage_rounds = "manage_rounds"
     manage_versions = "manage_versions"
@@ -83,7 +84,7 @@ _NOT_ALLOWED = _l("You are not allowed to do this.")
 
 _MODERATOR_ACTIONS = {
     Action.moderate, Action.answer_amendment, Action.close_round, Action.extend_round,
-    Action.record_on_behalf, Action.consolidate, Action.view_audit_log,
+    Action.record_on_behalf, Action.consolidate, Action.view_audit_log, Action.manage_saved_answers,
 }
 # Decisions on a contribution (hiding, answering, incorporating): never by its author or their organisation.
 _JUDGEMENTS = {Action.moderate, Action.answer_amendment, Action.consolidate}

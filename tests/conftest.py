@@ -30,7 +30,7 @@ PASSWORD = "a long enough password"
 
 def pytest_configure(config):
     catalogs.compile_all()
-    if not os.environ.get("TMP_NO_ISOLATION"): Flask.test_client_class = IsolatedClient  # every app a test makes, the fixtures' and its own
+    Flask.test_client_class = IsolatedClient  # every app a test makes, the fixtures' and its own
 
 
 class IsolatedClient(FlaskClient):

@@ -22,7 +22,7 @@ from consult.models import (
 )
 from consult.moderation import audit
 from consult.text.markdown import render_markdown
-from consult.text.merge import Merge, merge
+from consult.text.merge import Merge, MergeRun, merge
 
 ACCEPTED = (AmendmentStatus.accepted, AmendmentStatus.accepted_in_part)
 
@@ -399,3 +399,75 @@ def load_article(article_id: int) -> Article | None:
         sa.select(Article).where(Article.id == article_id)
         .options(selectinload(Article.texts), joinedload(Article.version), joinedload(Article.section))
     )
+
+
+# --- apply all that merge cleanly ----------------------------------------------------------------
+
+
+@dataclass
+class ApplyAllPlan:
+    """What "apply all that merge cleanly" would do to one article: the accepted pending amendments
+    of its lineage taken in one after another (by number), each merged into the text as the ones
+    before it left it. The clean ones go in; the rest are left for hand work, listed."""
+    article: Article
+    clean: list[Amendment] = field(default_factory=list)
+    conflicts: list[Amendment] = field(default_factory=list)
+    in_part: list[Amendment] = field(default_factory=list)  # accepted in part: the moderator edits
+    other: list[Amendment] = field(default_factory=list)  # new or deleted articles: done one by one
+    refused: list[Amendment] = field(default_factory=list)  # this moderator may not take them in
+    # per language changed: (title, body) after the clean ones, and the revision it started from
+    results: dict[str, tuple[str, str]] = field(default_factory=dict)
+    revisions: dict[str, int | None] = field(default_factory=dict)
+
+
+def plan_apply_all(article: Article, permitted=lambda amendment: True) -> ApplyAllPlan:
+    plan = ApplyAllPlan(article)
+    pending = db.session.scalars(
+        _accepted_of(article.version).where(
+            _is_pending_clause(),
+            Amendment.article_id.in_(sa.select(Article.id).where(Article.lineage_id == article.lineage_id)))
+        .order_by(Amendment.id)).all()
+    runs: dict[str, tuple[MergeRun, MergeRun]] = {}
+    for amendment in pending:
+        if amendment.kind is not AmendmentKind.modify:
+            plan.other.append(amendment)
+            continue
+        if amendment.status is AmendmentStatus.accepted_in_part:
+            plan.in_part.append(amendment)
+            continue
+        if not permitted(amendment):
+            plan.refused.append(amendment)
+            continue
+        locale = amendment.locale
+        if locale not in runs:
+            text = article.exact_text(locale)
+            runs[locale] = (MergeRun(text.title if text else ""), MergeRun(text.body if text else ""))
+            plan.revisions[locale] = text.revision if text else None
+        title_run, body_run = runs[locale]
+        title = title_run.attempt(amendment.base_title, amendment.title)
+        body = body_run.attempt(amendment.base_text, amendment.body)
+        if title.clean and body.clean:
+            title_run.commit(title)
+            body_run.commit(body)
+            plan.clean.append(amendment)
+        else:
+            plan.conflicts.append(amendment)
+    changed = {a.locale for a in plan.clean}
+    plan.results = {locale: (runs[locale][0].text, runs[locale][1].text) for locale in changed}
+    plan.revisions = {locale: rev for locale, rev in plan.revisions.items() if locale in changed}
+    return plan
+
+
+def apply_all(moderator: User, article: Article, *, expected: list[int], permitted=lambda amendment: True) -> ApplyAllPlan:
+    """Apply what the preview showed, once: the plan is made again and must take in exactly the
+    amendments confirmed (else "changed": someone acted on the article meanwhile). One new revision
+    per language; an Incorporation row, audit event and signal for each amendment."""
+    plan = plan_apply_all(article, permitted)
+    if sorted(a.id for a in plan.clean) != sorted(expected) or not plan.clean:
+        raise ConsolidationError("changed")
+    for locale, (title, body) in plan.results.items():
+        charter.update_article_text(article, locale, title=title, body=body, expected_revision=plan.revisions[locale])
+    for amendment in plan.clean:
+        _record_incorporation(moderator, article, amendment)
+    audit.record(moderator, "apply_all_clean", article, amendments=[a.id for a in plan.clean])
+    return plan

@@ -9,12 +9,14 @@ from consult.extensions import db
 from consult.i18n import current_locale
 from consult.models import Amendment, AmendmentKind, AmendmentStatus, Section, Version, VersionState
 from consult.forms import ConfirmForm
-from consult.permissions import Action, authorize, checked, requires
+from consult.permissions import Action, authorize, check, checked, requires
 
 ERRORS = {
     "rounds_not_closed": lambda d: _("A version can be consolidated once all its rounds are closed, and only once."),
     "already_dealt_with": lambda d: _("This amendment has already been incorporated or set aside."),
     "reason_required": lambda d: _("Please give a reason."),
+    "changed": lambda d: _("The article or its amendments changed since the preview; nothing was applied. "
+                           "Look at the new preview."),
     "has_provenance": lambda d: _("This article has taken in amendments; edit it rather than delete it."),
     "not_a_draft": lambda d: _("Only a version being consolidated can be changed."),
     "pending": lambda d: ngettext("%(num)s accepted amendment is still pending: incorporate it or set it aside.",
@@ -146,6 +148,32 @@ def apply(article_id: int, amendment_id: int):
     return render_template("consolidation/apply.html", article=article, amendment=amendment, text=text,
                            title=title, body=body, clean=title.clean and body.clean,
                            in_part=amendment.status is AmendmentStatus.accepted_in_part)
+
+
+@bp.route("/articles/<int:article_id>/apply-all", methods=["POST"])
+@checked
+def apply_all_preview(article_id: int):
+    """What applying every accepted amendment that merges cleanly would give; confirmed once."""
+    article = _article(article_id)
+    _checked_form()
+    plan = services.plan_apply_all(article, lambda a: check(Action.consolidate, a))
+    return render_template("consolidation/apply_all.html", article=article, plan=plan)
+
+
+@bp.route("/articles/<int:article_id>/apply-all/confirm", methods=["POST"])
+@checked
+def apply_all(article_id: int):
+    article = _article(article_id)
+    _checked_form()
+    expected = [int(v) for v in request.form.getlist("amendment") if v.isdigit() and len(v) < 10]
+    try:
+        plan = services.apply_all(current_user, article, expected=expected,
+                                  permitted=lambda a: check(Action.consolidate, a))
+    except (services.ConsolidationError, StaleText) as error:
+        flash(_error(error) if isinstance(error, services.ConsolidationError) else ERRORS["changed"]({}), "error")
+        return redirect(url_for(".article", article_id=article.id))
+    flash(ngettext("%(num)s amendment incorporated.", "%(num)s amendments incorporated.", len(plan.clean)), "success")
+    return redirect(url_for(".article", article_id=article.id))
 
 
 @bp.route("/articles/<int:article_id>/incorporate/<int:amendment_id>", methods=["POST"])

@@ -30,6 +30,9 @@ class AnswerForm(Form):
                       "duplicate_unknown": "duplicate_of", "duplicate_of_itself": "duplicate_of",
                       "duplicate_elsewhere": "duplicate_of", "withdrawn": "status"}
 
+    # answer_version() of the amendment as the moderator saw it: a change meanwhile is a conflict
+    seen = HiddenField()
+
     def status_value(self) -> AmendmentStatus:
         return AmendmentStatus(self.status.data)
 
@@ -48,3 +51,24 @@ class RecordForm(Form):
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20_000)])
     rationale = TextAreaField(_l("Rationale of the amendment"), validators=[Optional(), Length(max=10_000)])
     token = HiddenField()
+
+
+class BulkAnswerForm(Form):
+    """One answer for several amendments, in each one's language (English when its own is empty)."""
+    status = RadioField(_l("Answer"), choices=lambda: options((s.value, s.label) for s in ANSWERS))
+    duplicate_of = IntegerField(_l("Duplicate of amendment number"),
+                                validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    answer_en = TextAreaField(_l("Public answer in English"), validators=[Optional(), Length(max=10_000)])
+    answer_fr = TextAreaField(_l("Public answer in French"), validators=[Optional(), Length(max=10_000)])
+    answer_es = TextAreaField(_l("Public answer in Spanish"), validators=[Optional(), Length(max=10_000)])
+    saved = SelectField(_l("Saved answer"), coerce=int, validate_choice=False)
+
+    def texts(self) -> dict[str, str]:
+        return {locale: self[f"answer_{locale}"].data or "" for locale in ("en", "fr", "es")}
+
+
+class SavedAnswerForm(Form):
+    title = StringField(_l("Title (for the moderators)"), validators=[DataRequired(), Length(max=200)])
+    text_en = TextAreaField(_l("Answer in English"), validators=[DataRequired(), Length(max=10_000)])
+    text_fr = TextAreaField(_l("Answer in French"), validators=[Optional(), Length(max=10_000)])
+    text_es = TextAreaField(_l("Answer in Spanish"), validators=[Optional(), Length(max=10_000)])

@@ -27,6 +27,21 @@ class ModerationError(ValueError):
         self.code = code
 
 
+class AnswerConflict(ModerationError):
+    """Another moderator answered the amendment since this one saw it: nothing is overwritten."""
+
+    def __init__(self, amendment: Amendment):
+        super().__init__("conflict")
+        self.amendment = amendment
+
+
+def answer_version(amendment: Amendment) -> str:
+    """The amendment's answer as a moderator saw it, carried by the answer form and compared under
+    the row lock: a different value then means someone answered (or withdrew) it meanwhile."""
+    at = amendment.answered_at.isoformat(timespec="microseconds") if amendment.answered_at else ""
+    return f"{amendment.status.value}|{at}"
+
+
 def report(reporter: User, target: Amendment | Comment, reason: str) -> Report:
     kind = "amendment_id" if isinstance(target, Amendment) else "comment_id"
     item = Report(reporter_id=reporter.id, reason=reason.strip(), **{kind: target.id})
@@ -84,9 +99,10 @@ def _resolve_reports(moderator: User, target) -> None:
 
 
 def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text: str,
-           duplicate_of: Amendment | int | None = None) -> None:
+           duplicate_of: Amendment | int | None = None, *, expected: str | None = None) -> None:
     """The public answer to an amendment. A rejection needs a reason; a duplicate names the original
-    (the amendment, or its number as a moderator typed it)."""
+    (the amendment, or its number as a moderator typed it). `expected` is answer_version() as the
+    moderator saw it: if it changed meanwhile, AnswerConflict, and nothing changes."""
     if status not in ANSWERS:
         raise ModerationError("bad_status")
     if status is AmendmentStatus.rejected and not text.strip():
@@ -95,6 +111,8 @@ def answer(moderator: User, amendment: Amendment, status: AmendmentStatus, text:
     lock_row(amendment)  # its author may be withdrawing it this moment
     if amendment.status is AmendmentStatus.withdrawn:
         raise ModerationError("withdrawn")
+    if expected is not None and answer_version(amendment) != expected:
+        raise AnswerConflict(amendment)
     previous = amendment.status
     amendment.status = status
     amendment.answer = text.strip()
@@ -120,6 +138,80 @@ def _original(amendment: Amendment, duplicate_of: Amendment | int | None) -> Ame
     if (original.round_id, original.article_id) != (amendment.round_id, amendment.article_id):
         raise ModerationError("duplicate_elsewhere")
     return original
+
+
+@dataclass
+class BulkOutcome:
+    answered: list[Amendment] = field(default_factory=list)
+    # each amendment not answered, with the code of the rule it broke (or the permission's reason)
+    refused: list[tuple[Amendment, str]] = field(default_factory=list)
+
+
+def answer_many(moderator: User, amendments: list[Amendment], status: AmendmentStatus, texts: dict[str, str],
+                duplicate_of: int | None = None, *, expected: dict[int, str] | None = None,
+                permitted=lambda amendment: True) -> BulkOutcome:
+    """One answer given to several amendments, each in its own language (English when its language
+    has no text). Each gets its own answer, audit event and notification, through answer(); one
+    refused (`permitted` says no, a rule is broken, answered or withdrawn meanwhile) is reported and
+    nothing of it changes, while the others are answered, all in the caller's one transaction."""
+    outcome = BulkOutcome()
+    expected = expected or {}
+    for amendment in amendments:
+        decision = permitted(amendment)
+        if not decision:
+            outcome.refused.append((amendment, str(getattr(decision, "reason", "")) or "not_allowed"))
+            continue
+        text = (texts.get(amendment.locale) or "").strip() or (texts.get("en") or "").strip()
+        try:
+            with db.session.begin_nested():
+                answer(moderator, amendment, status, text, duplicate_of, expected=expected.get(amendment.id))
+        except ModerationError as error:
+            outcome.refused.append((amendment, error.code))
+        else:
+            outcome.answered.append(amendment)
+    return outcome
+
+
+def saved_answers() -> list:
+    from consult.models import SavedAnswer
+
+    return list(db.session.scalars(sa.select(SavedAnswer).order_by(SavedAnswer.title, SavedAnswer.id)))
+
+
+def save_answer_template(moderator: User, item, *, title: str, texts: dict[str, str]):
+    """Create (item None) or change a saved answer."""
+    from consult.models import SavedAnswer
+
+    if item is None:
+        item = SavedAnswer(created_by_id=moderator.id)
+        db.session.add(item)
+    item.title = title.strip()
+    for locale in ("en", "fr", "es"):
+        setattr(item, f"text_{locale}", (texts.get(locale) or "").strip())
+    db.session.flush()
+    audit.record(moderator, "save_answer_template", item, title=item.title)
+    return item
+
+
+def delete_answer_template(moderator: User, item) -> None:
+    """Only the template goes: the answers given with it are copies and stay."""
+    audit.record(moderator, "delete_answer_template", item, title=item.title)
+    db.session.delete(item)
+    db.session.flush()
+
+
+def progress() -> dict[int, list[tuple[str, int]]]:
+    """Per round, how many amendments each moderator has answered (the answer standing now), most first."""
+    rows = db.session.execute(
+        sa.select(Amendment.round_id, User.name, sa.func.count())
+        .join(User, User.id == Amendment.answered_by_id)
+        .where(Amendment.status.in_(ANSWERS))
+        .group_by(Amendment.round_id, User.id, User.name)
+        .order_by(Amendment.round_id, sa.func.count().desc(), User.name))
+    result: dict[int, list[tuple[str, int]]] = {}
+    for round_id, name, count in rows:
+        result.setdefault(round_id, []).append((name, count))
+    return result
 
 
 TRIAGE_PAGE_SIZE = 20
@@ -157,6 +249,28 @@ def triage(round_: Round, filters: AmendmentFilters, page: int = 1) -> TriagePag
             *conditions, Amendment.article_id.in_(list({a.article_id for a in items})))
         .group_by(Amendment.article_id)).all()) if items else {}
     return TriagePage(items=items, total=total, page=page, pages=pages, per_article=per_article)
+
+
+def overlaps(items: list[Amendment]) -> dict[int, list[int]]:
+    """For each changed amendment shown, the others shown whose edits touch the same words of the
+    same base text (the ranges the three-way merge computes): what will collide in the workbench.
+    Only within the page given, so the cost stays that of one page."""
+    from consult.models import AmendmentKind
+    from consult.text.merge import edits
+
+    ranges: dict[tuple, list[tuple[int, list]]] = {}
+    for amendment in items:
+        if amendment.kind is AmendmentKind.modify and amendment.body != amendment.base_text:
+            key = (amendment.article_id, amendment.locale, amendment.base_text)
+            ranges.setdefault(key, []).append((amendment.id, edits(amendment.base_text, amendment.body)))
+    found: dict[int, list[int]] = {}
+    for group in ranges.values():
+        for i, (first, first_edits) in enumerate(group):
+            for second, second_edits in group[i + 1:]:
+                if any(a.start <= b.end and b.start <= a.end for a in first_edits for b in second_edits):
+                    found.setdefault(first, []).append(second)
+                    found.setdefault(second, []).append(first)
+    return {key: sorted(value) for key, value in found.items()}
 
 
 def triage_page_of(amendment: Amendment, filters: AmendmentFilters) -> int | None:

@@ -1,5 +1,5 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from consult.accounts.forms import options
@@ -8,7 +8,7 @@ from consult.charter import services as charter_services
 from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
-from consult.models import Amendment, Comment, Organisation, Round, User
+from consult.models import Amendment, AmendmentStatus, Comment, Organisation, Round, SavedAnswer, User
 from consult.moderation import bp, forms, services
 from consult.permissions import Action, authorize, check, checked, requires
 from consult.rounds import services as round_services
@@ -24,6 +24,8 @@ ERRORS = {
     "not_visible": lambda: _("Only a visible contribution can be hidden."),
     "not_hidden": lambda: _("Only a contribution hidden by a moderator can be restored."),
     "withdrawn": lambda: _("Its author withdrew this amendment meanwhile; it was not answered."),
+    "conflict": lambda: _("Another moderator answered this amendment meanwhile; it was not answered again."),
+    "not_allowed": lambda: _("You are not allowed to do this."),
 }
 TARGETS = {"amendments": Amendment, "comments": Comment}
 
@@ -39,7 +41,7 @@ def index():
     rounds = round_services.all_rounds()
     reports = services.open_reports()
     return render_template("moderation/index.html", reports=reports, rounds=rounds,
-                           unanswered=round_services.unanswered_counts(),
+                           unanswered=round_services.unanswered_counts(), progress=services.progress(),
                            targets=_report_targets(reports))
 
 
@@ -148,13 +150,18 @@ def _triage_page(round_: Round, filters, page: int, refused: tuple[Amendment, fo
     return render_template(
         "moderation/triage.html", round=round_, result=result, groups=groups, filters=filters,
         query=_triage_query(filters), supports=amendment_services.support_summaries([a.id for a in result.items]),
-        forms=answer_forms, state=round_services.state(round_),
+        forms=answer_forms, state=round_services.state(round_), seen=services.answer_version,
+        saved_answers=services.saved_answers(), select_all=request.args.get("select") == "all",
+        selected={int(v) for v in request.args.get("select", "").split(",") if v.isdigit() and len(v) < 10},
+        overlaps=services.overlaps(result.items),
+        bulk_form=forms.BulkAnswerForm(formdata=None),
     ), status
 
 
 def _answer_form(amendment: Amendment) -> forms.AnswerForm:
     return forms.AnswerForm(formdata=None, prefix=f"a{amendment.id}", status=amendment.status.value,
-                            answer=amendment.answer, duplicate_of=amendment.duplicate_of_id)
+                            answer=amendment.answer, duplicate_of=amendment.duplicate_of_id,
+                            seen=services.answer_version(amendment))
 
 
 def _triage_query(filters) -> dict[str, str]:
@@ -173,7 +180,13 @@ def answer(amendment_id: int):
     filters = amendment_services.AmendmentFilters.from_args(request.args)
     if form.validate_on_submit():
         try:
-            services.answer(current_user, amendment, form.status_value(), form.answer.data or "", form.duplicate_of.data)
+            services.answer(current_user, amendment, form.status_value(), form.answer.data or "", form.duplicate_of.data,
+                            expected=form.seen.data or None)
+        except services.AnswerConflict as conflict:
+            return render_template("moderation/conflict.html", amendment=conflict.amendment, form=form,
+                                   seen_now=services.answer_version(conflict.amendment),
+                                   back=url_for(".triage", round_id=amendment.round_id, amendment=amendment.id,
+                                                **_triage_query(filters))), 409
         except services.ModerationError as error:
             form.refused(error.code, ERRORS[error.code]())
         else:
@@ -188,6 +201,89 @@ def answer(amendment_id: int):
         filters = amendment_services.AmendmentFilters()
         page = services.triage_page_of(amendment, filters)
     return _triage_page(amendment.round, filters, page, refused=(amendment, form), status=400)
+
+
+@bp.route("/rounds/<int:round_id>/bulk-answer", methods=["POST"])
+@checked
+def bulk_answer(round_id: int):
+    """Several amendments selected in the triage, one answer. The first request shows the answer to
+    review (a saved answer filled in, each language editable); "confirm" answers them all at once."""
+    round_ = db.get_or_404(Round, round_id)
+    authorize(Action.answer_amendment)
+    ids = sorted({int(v) for v in request.form.getlist("selected") if v.isdigit() and len(v) < 10})
+    amendments = db.session.scalars(
+        db.select(Amendment).where(Amendment.id.in_(ids), Amendment.round_id == round_.id).order_by(Amendment.id)
+    ).all() if ids else []
+    filters = amendment_services.AmendmentFilters.from_args(request.args)
+    back = url_for(".triage", round_id=round_.id, **_triage_query(filters),
+                   **({"page": filters.page} if filters.page > 1 else {}))
+    if not amendments:
+        flash(_("Select at least one amendment to answer."), "error")
+        return redirect(back)
+    form = forms.BulkAnswerForm()
+    saved = services.saved_answers()
+    form.saved.choices = [(0, _("(none)"))] + [(item.id, item.title) for item in saved]
+    chosen = next((item for item in saved if item.id == form.saved.data), None)
+    # What each amendment's answer looked like when the moderator selected it (a change meanwhile is a conflict).
+    expected = {a.id: request.form.get(f"seen-{a.id}") or services.answer_version(a) for a in amendments}
+    if chosen is not None and ("fill" in request.form or "confirm" not in request.form and not any(form.texts().values())):
+        for locale in ("en", "fr", "es"):
+            form[f"answer_{locale}"].data = getattr(chosen, f"text_{locale}")
+    status = 200
+    if "confirm" in request.form:
+        if form.validate_on_submit() and form.status.data:
+            outcome = services.answer_many(
+                current_user, amendments, AmendmentStatus(form.status.data), form.texts(), form.duplicate_of.data,
+                expected=expected, permitted=lambda a: check(Action.answer_amendment, a))
+            if outcome.answered:
+                flash(ngettext("%(num)s amendment answered: %(status)s.", "%(num)s amendments answered: %(status)s.",
+                               len(outcome.answered), status=AmendmentStatus(form.status.data).label), "success")
+            for amendment, code in outcome.refused:
+                reason = ERRORS[code]() if code in ERRORS else code
+                flash(_("Amendment %(id)s was not answered: %(reason)s", id=amendment.id, reason=reason), "error")
+            return redirect(back)
+        if not form.status.data:
+            form.status.errors = [*form.status.errors, _("Choose an answer.")]
+        status = 400
+    return render_template("moderation/bulk_answer.html", round=round_, form=form, amendments=amendments,
+                           expected=expected, query=_triage_query(filters), page=filters.page, back=back), status
+
+
+@bp.route("/saved-answers", methods=["GET", "POST"])
+@requires(Action.manage_saved_answers)
+def saved_answers():
+    form = forms.SavedAnswerForm()
+    if form.validate_on_submit():
+        services.save_answer_template(current_user, None, title=form.title.data,
+                                      texts={loc: form[f"text_{loc}"].data for loc in ("en", "fr", "es")})
+        flash(_("Saved answer added."), "success")
+        return redirect(url_for(".saved_answers"))
+    return render_template("moderation/saved_answers.html", items=services.saved_answers(), form=form,
+                           delete_form=ConfirmForm()), 400 if request.method == "POST" else 200
+
+
+@bp.route("/saved-answers/<int:item_id>", methods=["GET", "POST"])
+@requires(Action.manage_saved_answers)
+def saved_answer(item_id: int):
+    item = db.get_or_404(SavedAnswer, item_id)
+    form = forms.SavedAnswerForm(obj=item)
+    if form.validate_on_submit():
+        services.save_answer_template(current_user, item, title=form.title.data,
+                                      texts={loc: form[f"text_{loc}"].data for loc in ("en", "fr", "es")})
+        flash(_("Saved answer changed."), "success")
+        return redirect(url_for(".saved_answers"))
+    return render_template("moderation/saved_answer.html", item=item, form=form), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/saved-answers/<int:item_id>/delete", methods=["POST"])
+@requires(Action.manage_saved_answers)
+def delete_saved_answer(item_id: int):
+    item = db.get_or_404(SavedAnswer, item_id)
+    if ConfirmForm().validate_on_submit():
+        services.delete_answer_template(current_user, item)
+        flash(_("Saved answer deleted. The answers given with it stay as they are."), "info")
+    return redirect(url_for(".saved_answers"))
 
 
 @bp.route("/rounds/<int:round_id>/record", methods=["GET", "POST"])

@@ -90,3 +90,41 @@ def merge(base: str, proposed: str, current: str) -> Merge:
         return Merge(current, clean=False, conflicts=conflicts)
     combined = made + [t for t in theirs if t not in made]
     return Merge(apply_edits(base, combined), clean=True)
+
+
+class MergeRun:
+    """Many amendments merged one after another into one text, as merge() would one at a time, but
+    without diffing the growing text again for each: the edits already made are kept as ranges of
+    the base text (computed once per base), so applying hundreds of amendments stays fast."""
+
+    def __init__(self, current: str):
+        self.text = current
+        self._base: str | None = None
+        self._made: list[Edit] = []
+
+    def _made_from(self, base: str) -> list[Edit]:
+        if self._base != base:
+            self._base, self._made = base, edits(base, self.text)
+        return self._made
+
+    def attempt(self, base: str, proposed: str) -> Merge:
+        """merge(base, proposed, self.text), without changing the run; commit() keeps its result."""
+        theirs = edits(base, proposed)
+        if not theirs:
+            return Merge(self.text, clean=True, already_applied=True)
+        made = self._made_from(base)
+        if all(edit in made for edit in theirs):
+            return Merge(self.text, clean=True, already_applied=True)
+        conflicts = [(m, t) for t in theirs if t not in made for m in made if _overlap(m, t)]
+        if conflicts:
+            return Merge(self.text, clean=False, conflicts=conflicts)
+        combined = made + [t for t in theirs if t not in made]
+        result = Merge(apply_edits(base, combined), clean=True)
+        result._combined = (base, combined)  # for commit()
+        return result
+
+    def commit(self, result: Merge) -> None:
+        combined = getattr(result, "_combined", None)
+        if combined is not None:
+            self._base, self._made = combined
+            self.text = result.text
