@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from consult.extensions import db
 from consult.models import Round
 from tests.browser.conftest import screenshot
+from tests.browser.test_mail_flows import link_from
 
 PASSWORD = "a long enough password"
 
@@ -19,7 +20,7 @@ def log_in(page, email: str, password: str) -> None:
     expect(page.get_by_role("status").first).to_contain_text("Welcome")
 
 
-def test_the_contact_approves_a_request_and_the_newcomer_can_then_propose(browser, live_server, page):
+def test_the_contact_approves_a_request_and_the_newcomer_can_then_propose(browser, live_server, live_smtp, page):
     with live_server.app_context():
         round_ = db.session.scalar(sa.select(Round).where(Round.slug == "asia-pacific-regional-consultation"))
         article_id = round_.version.sections[2].articles[0].id
@@ -37,6 +38,8 @@ def test_the_contact_approves_a_request_and_the_newcomer_can_then_propose(browse
     page.get_by_label("I have read and accept the privacy notice").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page.locator(".flashes")).to_contain_text("You asked to join Gwangju Metropolitan City")
+    [mail] = live_smtp.wait_for(1)
+    page.goto(link_from(mail, "/account/confirm/"))  # the address confirmed, as from the mailbox
 
     log_in(page, "minjun@gwangju.example", PASSWORD)
     page.get_by_role("link", name="My account").click()
