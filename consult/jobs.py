@@ -72,6 +72,8 @@ def after_commit(job, *args) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction around it has not committed yet
     for job, args in session.info.pop("jobs_after_commit", ()):
         job(*args)
 

@@ -290,3 +290,21 @@ def test_the_mail_test_command_sends_through_the_transport_or_says_why_not(app, 
     app.config["MAIL_SMTP_PORT"] = 1  # nothing listens there
     failed = runner.invoke(args=["mail", "test", "--to", "secretariat@example.org"])
     assert failed.exit_code == 1 and "ConnectionRefusedError" in failed.output
+
+
+def test_a_savepoint_released_is_not_the_commit(smtp_app, smtp_server, make_user):
+    """Mail queued inside a savepoint waits for the transaction around it: released, then rolled
+    back, it is never sent; committed, it is sent once."""
+    person = make_user()
+    with db.session.begin_nested():
+        compose.queue(person, "test", subject=_l("Test message from the charter consultation"))
+    time.sleep(0.3)
+    assert smtp_server.messages == []  # the savepoint's release sent nothing
+    db.session.rollback()
+    time.sleep(0.3)
+    assert smtp_server.messages == [] and mails() == []
+
+    with db.session.begin_nested():
+        compose.queue(person, "test", subject=_l("Test message from the charter consultation"))
+    db.session.commit()
+    assert len(smtp_server.wait_for(1)) == 1
