@@ -66,7 +66,7 @@ def test_logging_out_ends_the_login_in_a_browser_that_copied_its_cookies(browser
     assert {c["name"] for c in cookies} >= {"session", "remember_token"}
     contexts[1].add_cookies(cookies)
     copy.goto("/account/settings")
-    expect(copy.get_by_role("heading", name="My account")).to_be_visible()
+    expect(copy.get_by_role("heading", name="My account", exact=True)).to_be_visible()
 
     owner.get_by_role("button", name="Log out", exact=True).click()
     expect(owner.get_by_role("link", name="Log in")).to_be_visible()

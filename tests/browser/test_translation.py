@@ -55,7 +55,7 @@ def test_a_spanish_reader_translates_a_french_amendment_and_back(browser, live_s
             page.goto(f"/amendments/{amendment_id}")
             expect(page.locator("html")).to_have_attribute("lang", "es")
             button = page.locator(".translate-control button[type=submit]")
-            expect(button).to_contain_text("Español")
+            expect(button).to_contain_text("Traducir al español")
             button.click()
 
             section = page.locator("section.machine-translation")
