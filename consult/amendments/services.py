@@ -122,8 +122,9 @@ def support(user: User, amendment: Amendment) -> bool:
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     statement = insert(Support).values(
         amendment_id=amendment.id, user_id=user.id, organisation_id=user.organisation_id, created_at=utcnow()
-    ).on_conflict_do_nothing(index_elements=["amendment_id", "user_id"])
-    added = db.session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["amendment_id", "user_id"]).returning(Support.id)
+    # RETURNING, not rowcount: psycopg reports no row count for INSERT … ON CONFLICT.
+    added = db.session.execute(statement).scalar() is not None
     if added:
         signals.amendment_supported.send(amendment, supporter=user)
     return added
