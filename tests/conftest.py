@@ -1,6 +1,7 @@
 """Fixtures: an app per test on a fresh database (SQLite, and PostgreSQL where a server is
 configured), clients, factories, and a helper that puts a round in a given state."""
 
+import contextlib
 import contextvars
 import functools
 import os
@@ -97,13 +98,12 @@ def backend(request):
     return request.param
 
 
-@pytest.fixture
-def app(backend, tmp_path):
-    if backend == "sqlite":
-        uri = f"sqlite:///{tmp_path / 'test.sqlite'}"
-    else:
-        uri = POSTGRES_URL
-    app = create_app(base_config(uri, tmp_path), instance_path=str(tmp_path / "instance"))
+@contextlib.contextmanager
+def running_app(backend: str, tmp_path: Path, **settings):
+    """An app on a fresh database of `backend`, with `settings` over the tests' configuration; the
+    test holds an app context for its factories and reads (each request gets its own)."""
+    uri = f"sqlite:///{tmp_path / 'test.sqlite'}" if backend == "sqlite" else POSTGRES_URL
+    app = create_app(base_config(uri, tmp_path) | settings, instance_path=str(tmp_path / "instance"))
     if backend == "sqlite":
         with app.app_context():
             db.create_all()
@@ -113,6 +113,12 @@ def app(backend, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    with running_app(backend, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

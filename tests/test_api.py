@@ -11,18 +11,17 @@ from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_core.templating.paths.exceptions import PathNotFound
 
-from consult import create_app
 from consult.api import services as api_services
 from consult.api.openapi import DOCUMENT
 from consult.comments import services as comments
 from consult.extensions import db, limiter
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentStatus, ApiToken, Charter, Role, Stance, User, Version, VersionState,
+    Amendment, AmendmentKind, AmendmentStatus, ApiToken, Role, Stance, User, Version, VersionState,
     Visibility, utcnow,
 )
 from consult.moderation import services as moderation
 from consult.models import RoundState
-from tests.conftest import POSTGRES_URL, _reset_postgres, base_config, publish_with_first_amendment, put_round_in_state
+from tests.conftest import publish_with_first_amendment, put_round_in_state, running_app
 
 # problem+json is JSON: openapi-core deserialises only the media types it knows.
 SPEC = OpenAPI.from_dict(DOCUMENT, config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}))
@@ -285,19 +284,9 @@ def test_the_page_lists_every_operation_of_the_document(client):
 
 @pytest.fixture
 def limited_app(backend, tmp_path):
-    uri = f"sqlite:///{tmp_path / 'test.sqlite'}" if backend == "sqlite" else POSTGRES_URL
-    app = create_app(base_config(uri, tmp_path) | {"RATELIMIT_ENABLED": True, "RATELIMIT_API": "3 per minute"},
-                     instance_path=str(tmp_path / "instance"))
-    if backend == "sqlite":
-        with app.app_context():
-            db.create_all()
-    else:
-        _reset_postgres(app)
-    limiter.reset()
-    with app.app_context():
+    with running_app(backend, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_API="3 per minute") as app:
+        limiter.reset()
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_the_api_is_rate_limited_per_address(limited_app):

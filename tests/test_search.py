@@ -17,7 +17,7 @@ from consult.models import AmendmentKind, Article, ArticleText, SearchEntry, Ver
 from consult.moderation import services as moderation
 from consult.search import analysis, services
 from consult.search.index import Filters, find
-from tests.conftest import POSTGRES_URL, ROOT, _draft_documents, _reset_postgres, base_config, count_rows
+from tests.conftest import POSTGRES_URL, ROOT, _draft_documents, _reset_postgres, base_config, count_rows, running_app
 
 
 def found(query: str, **filters) -> list[tuple[str, int, str]]:
@@ -296,19 +296,9 @@ def test_a_query_too_common_ranks_the_most_recent_and_says_so(client, monkeypatc
 
 @pytest.fixture
 def limited_app(backend, tmp_path):
-    uri = f"sqlite:///{tmp_path / 'test.sqlite'}" if backend == "sqlite" else POSTGRES_URL
-    app = create_app(base_config(uri, tmp_path) | {"RATELIMIT_ENABLED": True, "RATELIMIT_SEARCH": "2 per minute"},
-                     instance_path=str(tmp_path / "instance"))
-    if backend == "sqlite":
-        with app.app_context():
-            db.create_all()
-    else:
-        _reset_postgres(app)
-    limiter.reset()
-    with app.app_context():
+    with running_app(backend, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_SEARCH="2 per minute") as app:
+        limiter.reset()
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_searches_are_rate_limited_per_address(limited_app):
