@@ -89,3 +89,18 @@ def test_the_remember_cookie_is_sent_secure_behind_https(app, make_user, tmp_pat
         db.engine.dispose()
     cookies = {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
     assert "; Secure" in cookies["remember_token"] and "; Secure" in cookies["session"]
+
+
+def test_making_another_app_connects_no_second_receiver(tmp_path):
+    """A process that makes several apps (the tests, a worker) must not run each subscriber once
+    per app made: every signal keeps the receivers it had after the first."""
+    from consult import signals
+
+    every_signal = [value for value in vars(signals).values() if hasattr(value, "receivers")]
+    create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.sqlite'}"},
+               instance_path=str(tmp_path / "a"))
+    before = [len(signal.receivers) for signal in every_signal]
+    create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.sqlite'}"},
+               instance_path=str(tmp_path / "b"))
+    assert [len(signal.receivers) for signal in every_signal] == before
+    assert sum(before) > 0

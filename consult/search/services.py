@@ -100,32 +100,38 @@ def index_contribution(contribution: Amendment | Comment) -> None:
 # --- kept current --------------------------------------------------------------------------------
 
 
+def _on_amendment(amendment, **_kw):
+    index_amendment(amendment)
+
+
+def _on_comment(comment, **_kw):
+    index_comment(comment)
+
+
+def _on_contribution(contribution, **_kw):
+    index_contribution(contribution)
+
+
+def _on_version(version, **_kw):
+    index_version(version)
+
+
 def connect_signals() -> None:
     """Every change readers can see, in the transaction that makes it (the services send the signals
-    after their flush, inside it)."""
+    after their flush, inside it). The receivers are module functions, so connecting again (each
+    create_app does) adds nothing: a closure per app would index everything once per app made."""
     from consult import signals
 
-    def amendment_changed(amendment, **_kw):
-        index_amendment(amendment)
-
-    def comment_changed(comment, **_kw):
-        index_comment(comment)
-
-    def contribution_changed(contribution, **_kw):
-        index_contribution(contribution)
-
-    def version_changed(version, **_kw):
-        index_version(version)
-
-    for signal in (signals.amendment_proposed, signals.amendment_edited, signals.amendment_withdrawn,
-                   signals.amendment_answered, signals.amendment_incorporated):
-        signal.connect(amendment_changed, weak=False)
-    for signal in (signals.comment_posted, signals.comment_edited, signals.comment_deleted):
-        signal.connect(comment_changed, weak=False)
-    for signal in (signals.contribution_hidden, signals.contribution_restored):
-        signal.connect(contribution_changed, weak=False)
-    for signal in (signals.version_created, signals.version_published):
-        signal.connect(version_changed, weak=False)
+    receivers = {
+        _on_amendment: (signals.amendment_proposed, signals.amendment_edited, signals.amendment_withdrawn,
+                        signals.amendment_answered, signals.amendment_incorporated),
+        _on_comment: (signals.comment_posted, signals.comment_edited, signals.comment_deleted),
+        _on_contribution: (signals.contribution_hidden, signals.contribution_restored),
+        _on_version: (signals.version_created, signals.version_published),
+    }
+    for receiver, sent_by in receivers.items():
+        for signal in sent_by:
+            signal.connect(receiver, weak=False)
 
 
 # --- the rebuild ---------------------------------------------------------------------------------

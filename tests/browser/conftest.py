@@ -25,7 +25,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Per module: an idle headless Chromium still takes a tenth of a core, which the rest of the run
+# should not pay for.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         if REQUIRE_ALL:
