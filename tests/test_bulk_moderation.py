@@ -309,20 +309,66 @@ def test_overlapping_amendments_are_shown_together_and_answered_in_one_step(clie
         assert all(f'href="#amendment-{other.id}"' in part for other in others)
     assert "Changes the same words as:" not in form_of(html, elsewhere.id)
 
-    link = re.search(rf'href="([^"]*select={a.id}(?:%2C|,){b.id}(?:%2C|,){c.id}[^"]*)"', html)[1].replace("&amp;", "&")
-    ticked = client.get(link).get_data(as_text=True)
-    assert set(map(int, re.findall(r'value="(\d+)" id="select-\d+" checked', ticked))) == {a.id, b.id, c.id}
+    group_page = f"/moderation/rounds/{open_round.id}/overlaps/{b.id}"
+    assert f'href="{group_page}"' in form_of(html, b.id)
+    page = client.get(group_page).get_data(as_text=True)
+    assert "<mark>" in page and all(f'name="kept" value="{x.id}"' in page for x in (a, b, c))
+    assert f'name="kept" value="{elsewhere.id}"' not in page
+    seen = dict(re.findall(r'name="seen-(\d+)" value="([^"]*)"', page))
 
-    # accept A, then B and C duplicates of A in one step
-    client.post(f"/moderation/amendments/{a.id}/answer", data={f"a{a.id}-status": "accepted", f"a{a.id}-answer": "Yes."})
-    response = client.post(f"/moderation/rounds/{open_round.id}/bulk-answer", data={
-        "selected": [str(b.id), str(c.id)], "status": "duplicate", "duplicate_of": str(a.id),
-        "answer_en": "The same change as the accepted one.", "confirm": "1"})
+    # accept A, and B and C duplicates of A, in one step
+    notices = count_rows(Notice)
+    response = client.post(group_page, data={
+        "kept": str(a.id), "accepted_en": "Yes.", "duplicate_en": "The same change as the accepted one.",
+        **{f"seen-{key}": value for key, value in seen.items()}})
     assert response.status_code == 302
     db.session.expire_all()
-    assert a.status is AmendmentStatus.accepted
+    assert a.status is AmendmentStatus.accepted and a.answer == "Yes."
     assert all(x.status is AmendmentStatus.duplicate and x.duplicate_of_id == a.id for x in (b, c))
+    assert b.answer == "The same change as the accepted one."
     assert elsewhere.status is AmendmentStatus.submitted
+    assert count_rows(Notice) == notices + 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "answer")) == 3
+
+
+def test_an_overlap_group_spans_the_triage_pages_and_a_refused_keeper_answers_nobody(
+        client, staff, open_round, article, make_user):
+    from tests.test_triage import form_of
+
+    authors = [make_user()]
+    body = article.text("en").body
+    word = body.split(" ")[3]
+    made = add_amendments(open_round, article, authors, 45)  # fills the first pages (20 a page)
+    late = []
+    for insert in ("first", "second"):
+        late.append(Amendment(round=open_round, article=article, kind=AmendmentKind.modify, locale="en",
+                              base_title=article.text("en").title, base_text=body, title=article.text("en").title,
+                              body=body.replace(f" {word} ", f" {insert} {word} ", 1), rationale="r",
+                              rationale_html="<p>r</p>", author=authors[0], organisation=authors[0].organisation))
+    db.session.add_all(late)
+    db.session.commit()
+    early, last = made[0], late[0]
+    early.body = body.replace(f" {word} ", f" third {word} ", 1)
+    db.session.commit()
+
+    first_page = client.get(f"/moderation/rounds/{open_round.id}/triage").get_data(as_text=True)
+    part = form_of(first_page, early.id)
+    assert "Changes the same words as:" in part
+    assert f"amendment={last.id}#amendment-{last.id}" in part  # on another page: the triage finds it
+    assert f'id="amendment-{last.id}"' not in first_page
+    assert "several languages" in first_page
+
+    # the keeper was withdrawn meanwhile: nobody in the group is answered
+    group_page = f"/moderation/rounds/{open_round.id}/overlaps/{early.id}"
+    seen = dict(re.findall(r'name="seen-(\d+)" value="([^"]*)"', client.get(group_page).get_data(as_text=True)))
+    last.status = AmendmentStatus.withdrawn
+    db.session.commit()
+    response = client.post(group_page, data={"kept": str(last.id), "duplicate_en": "Same.",
+                                             **{f"seen-{key}": value for key, value in seen.items()}})
+    assert response.status_code == 400  # no longer one to choose from
+    db.session.expire_all()
+    assert early.status is AmendmentStatus.submitted and late[1].status is AmendmentStatus.submitted
 
 
 def test_the_moderation_home_shows_each_moderators_progress(client, staff, open_round, article, make_user):

@@ -67,6 +67,20 @@ class BulkAnswerForm(Form):
         return {locale: self[f"answer_{locale}"].data or "" for locale in ("en", "fr", "es")}
 
 
+class GroupAnswerForm(Form):
+    """An overlap group: one amendment accepted, the others its duplicates."""
+    kept = RadioField(_l("The amendment to accept"), coerce=int, validators=[DataRequired()])
+    accepted_en = TextAreaField(_l("Public answer in English"), validators=[Optional(), Length(max=10_000)])
+    accepted_fr = TextAreaField(_l("Public answer in French"), validators=[Optional(), Length(max=10_000)])
+    accepted_es = TextAreaField(_l("Public answer in Spanish"), validators=[Optional(), Length(max=10_000)])
+    duplicate_en = TextAreaField(_l("Public answer in English"), validators=[DataRequired(), Length(max=10_000)])
+    duplicate_fr = TextAreaField(_l("Public answer in French"), validators=[Optional(), Length(max=10_000)])
+    duplicate_es = TextAreaField(_l("Public answer in Spanish"), validators=[Optional(), Length(max=10_000)])
+
+    def texts(self, which: str) -> dict[str, str]:
+        return {locale: self[f"{which}_{locale}"].data or "" for locale in ("en", "fr", "es")}
+
+
 class SavedAnswerForm(Form):
     title = StringField(_l("Title (for the moderators)"), validators=[DataRequired(), Length(max=200)])
     text_en = TextAreaField(_l("Answer in English"), validators=[DataRequired(), Length(max=10_000)])

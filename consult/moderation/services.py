@@ -10,7 +10,7 @@ from consult.amendments.services import AmendmentFilters
 from consult.database import lock_row
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentStatus, Article, Comment, Report, Round, User, Visibility, utcnow,
+    Amendment, AmendmentKind, AmendmentStatus, Article, Comment, Report, Round, User, Visibility, utcnow,
 )
 from consult import signals
 from consult.moderation import audit
@@ -251,26 +251,73 @@ def triage(round_: Round, filters: AmendmentFilters, page: int = 1) -> TriagePag
     return TriagePage(items=items, total=total, page=page, pages=pages, per_article=per_article)
 
 
-def overlaps(items: list[Amendment]) -> dict[int, list[int]]:
-    """For each changed amendment shown, the others shown whose edits touch the same words of the
-    same base text (the ranges the three-way merge computes): what will collide in the workbench.
-    Only within the page given, so the cost stays that of one page."""
-    from consult.models import AmendmentKind
-    from consult.text.merge import edits
+@dataclass(frozen=True)
+class Overlap:
+    """Amendments of one article, in one language and on one base text, whose edits touch the same
+    words: what would collide in the workbench, to be answered together."""
+    article_id: int
+    locale: str
+    base_text: str
+    members: tuple[int, ...]
+    passages: tuple[tuple[int, int], ...]  # the base text's ranges they change together
 
-    ranges: dict[tuple, list[tuple[int, list]]] = {}
-    for amendment in items:
-        if amendment.kind is AmendmentKind.modify and amendment.body != amendment.base_text:
-            key = (amendment.article_id, amendment.locale, amendment.base_text)
-            ranges.setdefault(key, []).append((amendment.id, edits(amendment.base_text, amendment.body)))
-    found: dict[int, list[int]] = {}
-    for group in ranges.values():
-        for i, (first, first_edits) in enumerate(group):
-            for second, second_edits in group[i + 1:]:
-                if any(a.start <= b.end and b.start <= a.end for a in first_edits for b in second_edits):
-                    found.setdefault(first, []).append(second)
-                    found.setdefault(second, []).append(first)
-    return {key: sorted(value) for key, value in found.items()}
+
+def overlaps(round_: Round, article_ids) -> dict[int, Overlap]:
+    """Each amendment of these articles in the round that overlaps others, with its group: across
+    every page of the triage (its filters aside), among the changes still standing (not withdrawn,
+    not hidden; an accepted one stays, as the others may duplicate it). Reads plain columns, and
+    costs the diffs of these articles' amendments, never the whole round's."""
+    from consult.text.merge import overlap_groups
+
+    rows = db.session.execute(
+        sa.select(Amendment.id, Amendment.article_id, Amendment.locale, Amendment.base_text, Amendment.body)
+        .where(Amendment.round_id == round_.id, Amendment.article_id.in_(list(article_ids)),
+               Amendment.kind == AmendmentKind.modify, Amendment.visibility == Visibility.visible,
+               Amendment.status.not_in((AmendmentStatus.withdrawn, AmendmentStatus.incorporated)))
+        .order_by(Amendment.id)).all() if article_ids else []
+    by_base: dict[tuple, dict[int, str]] = {}
+    for row in rows:
+        if row.body != row.base_text:
+            by_base.setdefault((row.article_id, row.locale, row.base_text), {})[row.id] = row.body
+    found: dict[int, Overlap] = {}
+    for (article_id, locale, base_text), proposals in by_base.items():
+        for group in overlap_groups(base_text, proposals):
+            overlap = Overlap(article_id, locale, base_text, group.members, group.passages)
+            found.update(dict.fromkeys(group.members, overlap))
+    return found
+
+
+def languages_of_articles(round_: Round, article_ids) -> dict[int, dict[str, int]]:
+    """Per article, how many of its amendments in the round are in each language: those in another
+    language than a group's cannot be compared word for word, and are flagged beside it."""
+    rows = db.session.execute(
+        sa.select(Amendment.article_id, Amendment.locale, sa.func.count())
+        .where(Amendment.round_id == round_.id, Amendment.article_id.in_(list(article_ids)),
+               Amendment.visibility == Visibility.visible, Amendment.status != AmendmentStatus.withdrawn)
+        .group_by(Amendment.article_id, Amendment.locale).order_by(Amendment.article_id, Amendment.locale)
+    ).all() if article_ids else []
+    result: dict[int, dict[str, int]] = {}
+    for article_id, locale, count in rows:
+        result.setdefault(article_id, {})[locale] = count
+    return result
+
+
+def answer_group(moderator: User, kept: Amendment, others: list[Amendment], kept_texts: dict[str, str],
+                 duplicate_texts: dict[str, str], *, expected: dict[int, str] | None = None,
+                 permitted=lambda amendment: True) -> BulkOutcome:
+    """An overlap group in one step: `kept` accepted, each of `others` a duplicate of it, each with
+    its own answer, audit event and notice. When `kept` cannot be accepted, nothing is answered:
+    the others would be duplicates of an amendment not accepted."""
+    outcome = answer_many(moderator, [kept], AmendmentStatus.accepted, kept_texts, expected=expected,
+                          permitted=permitted)
+    if outcome.refused:
+        outcome.refused.extend((other, "group_not_answered") for other in others)
+        return outcome
+    rest = answer_many(moderator, others, AmendmentStatus.duplicate, duplicate_texts, kept.id, expected=expected,
+                       permitted=permitted)
+    outcome.answered.extend(rest.answered)
+    outcome.refused.extend(rest.refused)
+    return outcome
 
 
 def triage_page_of(amendment: Amendment, filters: AmendmentFilters) -> int | None:

@@ -1,6 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import force_locale, gettext as _, ngettext
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from consult.accounts.forms import options
 from consult.amendments import services as amendment_services
@@ -8,10 +9,11 @@ from consult.charter import services as charter_services
 from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
-from consult.models import Amendment, AmendmentStatus, Comment, Organisation, Round, SavedAnswer, User
+from consult.models import Amendment, AmendmentStatus, Comment, Organisation, Round, SavedAnswer, User, Visibility
 from consult.moderation import bp, forms, services
 from consult.permissions import Action, authorize, check, checked, requires
 from consult.rounds import services as round_services
+from consult.text.merge import excerpt
 
 ERRORS = {
     "reason_required": lambda: _("Please give a reason."),
@@ -26,6 +28,7 @@ ERRORS = {
     "withdrawn": lambda: _("Its author withdrew this amendment meanwhile; it was not answered."),
     "conflict": lambda: _("Another moderator answered this amendment meanwhile; it was not answered again."),
     "not_allowed": lambda: _("You are not allowed to do this."),
+    "group_not_answered": lambda: _("The amendment to accept could not be accepted, so the group was not answered."),
 }
 TARGETS = {"amendments": Amendment, "comments": Comment}
 
@@ -153,7 +156,8 @@ def _triage_page(round_: Round, filters, page: int, refused: tuple[Amendment, fo
         forms=answer_forms, state=round_services.state(round_), seen=services.answer_version,
         saved_answers=services.saved_answers(), select_all=request.args.get("select") == "all",
         selected={int(v) for v in request.args.get("select", "").split(",") if v.isdigit() and len(v) < 10},
-        overlaps=services.overlaps(result.items),
+        overlaps=services.overlaps(round_, groups), languages=services.languages_of_articles(round_, groups),
+        on_page={a.id for a in result.items},
         bulk_form=forms.BulkAnswerForm(formdata=None),
     ), status
 
@@ -247,6 +251,56 @@ def bulk_answer(round_id: int):
         status = 400
     return render_template("moderation/bulk_answer.html", round=round_, form=form, amendments=amendments,
                            expected=expected, query=_triage_query(filters), page=filters.page, back=back), status
+
+
+@bp.route("/rounds/<int:round_id>/overlaps/<int:amendment_id>", methods=["GET", "POST"])
+@checked
+def overlap_group(round_id: int, amendment_id: int):
+    """An overlap group side by side, the passage they all change marked in the base text; one form
+    accepts one of them and marks the others its duplicates, each getting its own answer."""
+    round_ = db.get_or_404(Round, round_id)
+    authorize(Action.answer_amendment)
+    amendment = db.get_or_404(Amendment, amendment_id)
+    overlap = services.overlaps(round_, [amendment.article_id]).get(amendment.id) if amendment.round_id == round_.id else None
+    if overlap is None:
+        flash(_("Amendment %(id)s overlaps no other amendment now.", id=amendment.id), "info")
+        return redirect(url_for(".triage", round_id=round_.id, amendment=amendment.id))
+    members = db.session.scalars(db.select(Amendment).where(Amendment.id.in_(overlap.members)).order_by(Amendment.id)
+                                 .options(joinedload(Amendment.author), joinedload(Amendment.organisation),
+                                          joinedload(Amendment.recorded_by), joinedload(Amendment.article))).all()
+    answerable = [a for a in members if check(Action.answer_amendment, a) and a.status is not AmendmentStatus.withdrawn]
+    form = forms.GroupAnswerForm()
+    form.kept.choices = options((a.id, _("Amendment %(id)s", id=a.id)) for a in answerable)
+    expected = {a.id: request.form.get(f"seen-{a.id}") or services.answer_version(a) for a in members}
+    if request.method == "GET":
+        for locale in ("en", "fr", "es"):
+            with force_locale(locale):
+                form[f"duplicate_{locale}"].data = _("Another amendment proposing the same change was accepted; "
+                                                    "this one is answered with it.")
+    elif form.validate_on_submit():
+        kept = next(a for a in answerable if a.id == form.kept.data)
+        others = [a for a in answerable if a is not kept]
+        outcome = services.answer_group(current_user, kept, others, form.texts("accepted"), form.texts("duplicate"),
+                                        expected=expected, permitted=lambda a: check(Action.answer_amendment, a))
+        if outcome.answered:
+            flash(ngettext("Amendment %(id)s accepted; %(num)s other marked as its duplicate.",
+                           "Amendment %(id)s accepted; %(num)s others marked as its duplicates.",
+                           len(outcome.answered) - 1, id=kept.id), "success")
+        for refused, code in outcome.refused:
+            reason = ERRORS[code]() if code in ERRORS else code
+            flash(_("Amendment %(id)s was not answered: %(reason)s", id=refused.id, reason=reason), "error")
+        return redirect(url_for(".triage", round_id=round_.id, amendment=kept.id))
+    others = db.session.execute(
+        db.select(Amendment.id, Amendment.locale, Amendment.title)
+        .where(Amendment.round_id == round_.id, Amendment.article_id == amendment.article_id,
+               Amendment.locale != overlap.locale, Amendment.visibility == Visibility.visible,
+               Amendment.status.not_in((AmendmentStatus.withdrawn, AmendmentStatus.incorporated)))
+        .order_by(Amendment.id).limit(100)).all()
+    return render_template("moderation/overlap_group.html", round=round_, overlap=overlap, members=members,
+                           answerable={a.id for a in answerable}, form=form, expected=expected,
+                           passage=excerpt(overlap.base_text, overlap.passages), other_languages=others,
+                           supports=amendment_services.support_summaries(overlap.members)), \
+        400 if request.method == "POST" else 200
 
 
 @bp.route("/saved-answers", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ rather than characters — each distinct word is encoded as one character, the l
 technique for line diffs — so edits follow word boundaries and long, much-amended texts stay fast.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from consult.text.words import diff_chunks, tokenize
@@ -128,3 +129,83 @@ class MergeRun:
         if combined is not None:
             self._base, self._made = combined
             self.text = result.text
+
+
+@dataclass(frozen=True)
+class OverlapGroup:
+    members: tuple  # the keys of the proposals, sorted
+    passages: tuple[tuple[int, int], ...]  # the ranges of the base text they change together, in order
+
+
+@functools.lru_cache(maxsize=20_000)
+def _spans(base: str, text: str) -> tuple[tuple[int, int], ...]:
+    """The ranges of `base` that `text` changes. Kept, as a triage page asks again for the same
+    amendments' ranges each time it is shown."""
+    return tuple((edit.start, edit.end) for edit in edits(base, text))
+
+
+def overlap_groups(base: str, proposals: dict) -> list[OverlapGroup]:
+    """Proposed texts of one base text whose edits touch the same words (as `merge` would find
+    them colliding), as groups: A overlapping B and B overlapping C make one group of three. One
+    sweep over the edits sorted by where they start, so a thousand proposals cost no more than
+    their diffs."""
+    spans = sorted((start, end, key) for key, text in proposals.items() for start, end in _spans(base, text))
+    parent = {key: key for key in proposals}
+
+    def root(key):
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    clusters: list[tuple[int, int, set]] = []  # runs of edits that touch one another
+    for start, end, key in spans:
+        if clusters and start <= clusters[-1][1]:
+            first, last, keys = clusters[-1]
+            clusters[-1] = (first, max(last, end), keys | {key})
+        else:
+            clusters.append((start, end, {key}))
+    passages: dict = {}
+    for start, end, keys in clusters:
+        if len(keys) < 2:
+            continue
+        first, *others = keys
+        for other in others:
+            parent[root(other)] = root(first)
+        passages.setdefault(first, []).append((start, end))
+    grouped: dict = {}
+    for key in proposals:
+        grouped.setdefault(root(key), []).append(key)
+    by_root: dict = {}
+    for first, spans_of in passages.items():
+        by_root.setdefault(root(first), []).extend(spans_of)
+    return [OverlapGroup(tuple(sorted(grouped[r])), tuple(sorted(spans_of))) for r, spans_of in by_root.items()]
+
+
+def excerpt(text: str, passages: tuple[tuple[int, int], ...], context: int = 60) -> list[tuple[str, bool]]:
+    """The text as (piece, marked) pieces: the passages marked, with what surrounds them on their own
+    lines, at most `context` characters on each side cut at a space; what is left out is an ellipsis."""
+    def before(gap: str) -> str:  # the end of a stretch, leading to a passage
+        line = gap.rsplit("\n", 1)[-1]
+        return line if len(line) <= context else "… " + line[-context:].split(" ", 1)[-1]
+
+    def after(gap: str) -> str:  # the start of a stretch, following a passage
+        line = gap.split("\n", 1)[0]
+        return line if len(line) <= context else line[:context].rsplit(" ", 1)[0] + " …"
+
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for index, (start, end) in enumerate(passages):
+        if start == end:  # an insertion: mark the words on either side of where it goes
+            start = max(text.rfind(" ", 0, max(start - 1, 0)) + 1, position)
+            end = text.find(" ", end + 1) % (len(text) + 1)
+        gap = text[position:start]
+        if index and ("\n" in gap or len(gap) > 2 * context):
+            gap = f"{after(gap).removesuffix(' …')} … {before(gap).removeprefix('… ')}"
+        elif not index:
+            gap = before(gap)
+        pieces.append((gap, False))
+        pieces.append((text[start:end], True))
+        position = end
+    pieces.append((after(text[position:]), False))
+    return [(piece, marked) for piece, marked in pieces if piece]

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_moderation import add_amendments
-from tests.browser.test_threads import log_in
+from tests.browser.test_core_path import propose
+from tests.browser.test_threads import log_in, log_out
 
 
 def test_moderator_answers_several_amendments_at_once_with_a_saved_answer(page, live_server):
@@ -62,60 +63,61 @@ def test_moderator_answers_several_amendments_at_once_with_a_saved_answer(page, 
     assert re.search(r"\d", ids[0])
 
 
-def add_overlapping(live_server) -> list[int]:
-    """Three participants change the same words of one article; a fourth changes it elsewhere."""
-    import sqlalchemy as sa
-
-    from consult.extensions import db
-    from consult.models import Amendment, AmendmentKind, Round, User
-
-    with live_server.app_context():
-        round_ = db.session.scalar(sa.select(Round).where(Round.slug == "global-online-consultation"))
-        sample = db.session.scalar(sa.select(Amendment).where(Amendment.round_id == round_.id, Amendment.locale == "en")
-                                   .order_by(Amendment.id))
-        moderator = db.session.scalar(sa.select(User).where(User.email == "moderator@demo.test"))
-        others = sa.select(User).where(User.organisation_id.is_not(None), User.role == "participant", User.id != moderator.id)
-        if moderator.organisation_id:  # nobody answers their own organisation's amendments
-            others = others.where(User.organisation_id != moderator.organisation_id)
-        authors = db.session.scalars(others.order_by(User.id).limit(4)).all()
-        words = sample.base_text.split(" ")
-        middle = len(words) // 2
-        changes = [" ".join(words[:middle] + [insert] + words[middle:]) for insert in ("inclusive", "caring", "open")]
-        changes.append(sample.base_text + " The city reports every year.")
-        made = [Amendment(round=round_, article_id=sample.article_id, kind=AmendmentKind.modify, locale="en",
-                          base_title=sample.base_title, base_text=sample.base_text, title=sample.base_title, body=body,
-                          rationale="Why", rationale_html="<p>Why</p>", author=author,
-                          organisation_id=author.organisation_id) for body, author in zip(changes, authors)]
-        db.session.add_all(made)
-        db.session.commit()
-        ids = [a.id for a in made]
-        db.session.remove()
-    return ids
+OVERLAPPING = {  # three participants change the same words of Article X; a fourth changes other words
+    "participant@demo.test": ("adequate housing", "decent housing"),
+    "asia@demo.test": ("adequate housing", "affordable housing"),
+    "thandiwe.mokoena@demo.test": ("adequate housing", "dignified housing"),
+    "dewi.kusumawati@demo.test": ("against forced eviction", "against any forced eviction"),
+}
 
 
 def test_overlapping_amendments_are_shown_together_and_answered_in_one_step(page, live_server):
-    first, second, third, elsewhere = add_overlapping(live_server)
+    ids = {}
+    for email, (old, new) in OVERLAPPING.items():
+        log_in(page, email)
+        ids[email] = int(propose(page, "Right to housing", old, new).rstrip("/").split("/")[-1])
+        log_out(page)
+    first, second, third, elsewhere = ids.values()
+
     log_in(page, "moderator@demo.test")
-    page.goto(f"/moderation/rounds/1/triage?status=submitted&language=en#amendment-{first}")
+    page.goto(f"/moderation/rounds/1/triage?status=submitted&language=en&amendment={first}")
     for one in (first, second, third):
         expect(page.locator(f"#amendment-{one} .overlap")).to_contain_text("Changes the same words as:")
+    expect(page.locator(f"#amendment-{first} .overlap")).to_contain_text(f"Amendment {second}")
     expect(page.locator(f"#amendment-{elsewhere} .overlap")).to_have_count(0)
-    card = page.locator(f"#amendment-{first}")
-    card.get_by_label("Accepted", exact=True).check()
-    card.get_by_label("Public answer").fill("Accepted.")
-    card.get_by_role("button", name="Save the answer").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Amendment {first}: Accepted")
-
-    page.goto(f"/moderation/rounds/1/triage?status=submitted&language=en&select={second},{third}#amendment-{second}")
-    expect(page.get_by_label(f"Select amendment {second}")).to_be_checked()
-    expect(page.get_by_label(f"Select amendment {third}")).to_be_checked()
     screenshot(page, "triage-overlap-en-1280")
-    page.get_by_role("button", name="Answer the selected amendments…").first.click()
-    page.get_by_label("Duplicate", exact=True).check()
-    page.get_by_label("Duplicate of amendment number").fill(str(first))
-    page.get_by_label("Public answer in English").fill("The same change as an accepted amendment.")
-    page.get_by_role("button", name="Send this answer to 2 amendments").click()
-    expect(page.get_by_role("status").first).to_contain_text("2 amendments answered: Duplicate.")
-    for one in (second, third):
+    page.locator(f"#amendment-{second}").get_by_role("link", name="Compare and answer them together").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"\d+ amendments change the same words"))
+    expect(page.locator(".shared-passage mark")).to_have_text("adequate")
+    for one in (first, second, third):
+        expect(page.get_by_label(f"Accept amendment {one}")).to_be_visible()
+    expect(page.get_by_label(f"Accept amendment {elsewhere}")).to_have_count(0)
+    screenshot(page, "overlap-group-en-1280")
+    page.get_by_label(f"Accept amendment {second}").check()
+    page.locator("#accepted_en").fill("Affordable is the word the charter needs.")
+    page.get_by_role("button", name="Accept it and mark the others as duplicates").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"Amendment {second} accepted;")
+
+    for one, said in ((second, "Affordable is the word the charter needs."),
+                      (first, "Another amendment proposing the same change was accepted"),
+                      (third, "Another amendment proposing the same change was accepted")):
         page.goto(f"/amendments/{one}")
-        expect(page.locator("main")).to_contain_text("The same change as an accepted amendment.")
+        expect(page.locator("main")).to_contain_text(said)
+    expect(page.locator("main")).to_contain_text(f"Duplicate of Amendment {second}")
+    page.goto(f"/amendments/{elsewhere}")
+    expect(page.locator("main")).to_contain_text("Awaiting an answer")
+    log_out(page)
+    log_in(page, "thandiwe.mokoena@demo.test")  # each author is told
+    page.goto("/my/notices")
+    expect(page.locator("main")).to_contain_text("Another amendment proposing the same change was accepted")
+    log_out(page)
+    log_in(page, "moderator@demo.test")
+    for locale in ("fr", "es"):
+        page.goto(f"/moderation/rounds/1/triage?status=submitted&language=en&amendment={elsewhere}&lang={locale}")
+        screenshot(page, f"triage-overlap-{locale}-1280")
+        page.goto(f"/moderation/rounds/1/overlaps/{first}?lang={locale}")
+        screenshot(page, f"overlap-group-{locale}-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/moderation/rounds/1/overlaps/{first}")
+    screenshot(page, "overlap-group-en-390")
