@@ -66,6 +66,7 @@ class Action(StrEnum):
     manage_versions = "manage_versions"
     manage_users = "manage_users"
     export_all = "export_all"
+    assign_articles = "assign_articles"  # who answers which article's amendments in a round
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ _MODERATOR_ACTIONS = {
 }
 # Decisions on a contribution (hiding, answering, incorporating): never by its author or their organisation.
 _JUDGEMENTS = {Action.moderate, Action.answer_amendment, Action.consolidate}
-_SECRETARIAT_ACTIONS = {Action.manage_rounds, Action.manage_versions, Action.manage_users, Action.export_all}
+_SECRETARIAT_ACTIONS = {Action.manage_rounds, Action.manage_versions, Action.manage_users, Action.export_all,
+                        Action.assign_articles}
 _ROUND_FEATURE = {
     Action.propose_amendment: ("allows_amendments", _l("This round does not take amendments.")),
     Action.support_amendment: ("allows_supports", _l("This round does not take supports.")),

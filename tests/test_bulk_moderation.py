@@ -376,4 +376,50 @@ def test_the_moderation_home_shows_each_moderators_progress(client, staff, open_
     client.post(f"/moderation/rounds/{open_round.id}/bulk-answer", data={
         "selected": [str(a.id) for a in made[:3]], "status": "accepted", "answer_en": "Yes.", "confirm": "1"})
     html = client.get("/moderation/").get_data(as_text=True)
-    assert "Inès Lambert: 3" in html and "Saved answers" in html
+    assert "Inès Lambert: 3 answered, 0 waiting" in html and "Saved answers" in html
+
+
+def test_the_secretariat_assigns_articles_and_each_moderator_finds_theirs(app, client, open_round, make_user, login):
+    from consult.models import ArticleAssignment
+    from tests.test_hardening_locks import logged_in
+
+    articles = [article for section in open_round.version.sections for article in section.articles]
+    first, second = articles[0], articles[1]
+    author = make_user()
+    add_amendments(open_round, first, [author], 3)
+    add_amendments(open_round, second, [author], 2)
+    ines = make_user(role=Role.moderator, organisation=None, name="Inès Lambert")
+    omar = make_user(role=Role.moderator, organisation=None, name="Omar Haddad")
+    participant = make_user(name="Not A Moderator")
+    secretariat = make_user(role=Role.secretariat, organisation=None)
+
+    # a moderator cannot assign; nothing changes
+    as_ines = logged_in(app, ines)
+    refused = as_ines.post(f"/moderation/rounds/{open_round.id}/assignments", data={f"article-{first.id}": ines.id})
+    assert refused.status_code == 403 and count_rows(ArticleAssignment) == 0
+
+    login(secretariat)
+    page = client.get(f"/moderation/rounds/{open_round.id}/assignments").get_data(as_text=True)
+    assert "Omar Haddad" in page and "Not A Moderator" not in page
+    assert client.post(f"/moderation/rounds/{open_round.id}/assignments", data={
+        f"article-{first.id}": ines.id, f"article-{second.id}": participant.id}).status_code == 302
+    assert count_rows(ArticleAssignment) == 1  # a participant is nobody to assign: that article stays free
+    assert client.post(f"/moderation/rounds/{open_round.id}/assignments", data={
+        "everyone": omar.id, "assign_rest": "1"}).status_code == 302
+    holders = dict(db.session.execute(sa.select(ArticleAssignment.article_id, ArticleAssignment.moderator_id)).all())
+    assert holders[first.id] == ines.id and holders[second.id] == omar.id and len(holders) == len(articles)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "assign_article")) == len(articles)
+
+    # each moderator's triage, "assigned to me"
+    mine = as_ines.get(f"/moderation/rounds/{open_round.id}/triage?assigned=me").get_data(as_text=True)
+    assert mine.count('<article class="amendment"') == 3 and "Answered by Inès Lambert" in mine
+    everything = as_ines.get(f"/moderation/rounds/{open_round.id}/triage").get_data(as_text=True)
+    assert everything.count('<article class="amendment"') == 5 and "Answered by Omar Haddad" in everything
+    # an answer given from "assigned to me" comes back to it
+    target = db.session.scalar(sa.select(Amendment).where(Amendment.article_id == first.id).order_by(Amendment.id))
+    back = as_ines.post(f"/moderation/amendments/{target.id}/answer?assigned=me", data={
+        f"a{target.id}-status": "accepted", f"a{target.id}-answer": "Yes."})
+    assert back.status_code == 302 and "assigned=me" in back.headers["Location"]
+    home = as_ines.get("/moderation/").get_data(as_text=True)
+    assert "Inès Lambert: 1 answered, 2 waiting" in home and "Omar Haddad: 0 answered, 2 waiting" in home

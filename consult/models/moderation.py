@@ -70,3 +70,21 @@ class SavedAnswer(Base):
     def text(self, locale: str) -> str:
         """The text in this language, falling back to English."""
         return getattr(self, f"text_{locale}", "") or self.text_en
+
+
+class ArticleAssignment(Base):
+    """Which moderator answers an article's amendments in a round: one each, set by the secretariat.
+    Changing it replaces the row; the audit log keeps who assigned what."""
+
+    __tablename__ = "article_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("rounds.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    moderator: Mapped[User] = relationship(foreign_keys=[moderator_id])
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "article_id"),)

@@ -10,7 +10,8 @@ from consult.amendments.services import AmendmentFilters
 from consult.database import lock_row
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentStatus, Article, Comment, Report, Round, User, Visibility, utcnow,
+    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleAssignment, Comment, Report, Round, User, Visibility,
+    utcnow,
 )
 from consult import signals
 from consult.moderation import audit
@@ -200,18 +201,77 @@ def delete_answer_template(moderator: User, item) -> None:
     db.session.flush()
 
 
-def progress() -> dict[int, list[tuple[str, int]]]:
-    """Per round, how many amendments each moderator has answered (the answer standing now), most first."""
-    rows = db.session.execute(
-        sa.select(Amendment.round_id, User.name, sa.func.count())
+@dataclass(frozen=True)
+class Progress:
+    name: str
+    answered: int  # the answers standing now that this moderator gave
+    waiting: int  # amendments awaiting an answer in the articles assigned to them
+
+
+def progress() -> dict[int, list[Progress]]:
+    """Per round, each moderator's answered and waiting amendments, most answered first."""
+    answered = db.session.execute(
+        sa.select(Amendment.round_id, User.id, User.name, sa.func.count())
         .join(User, User.id == Amendment.answered_by_id)
         .where(Amendment.status.in_(ANSWERS))
-        .group_by(Amendment.round_id, User.id, User.name)
-        .order_by(Amendment.round_id, sa.func.count().desc(), User.name))
-    result: dict[int, list[tuple[str, int]]] = {}
-    for round_id, name, count in rows:
-        result.setdefault(round_id, []).append((name, count))
+        .group_by(Amendment.round_id, User.id, User.name))
+    waiting = db.session.execute(
+        sa.select(Amendment.round_id, User.id, User.name, sa.func.count())
+        .join(ArticleAssignment, sa.and_(ArticleAssignment.round_id == Amendment.round_id,
+                                         ArticleAssignment.article_id == Amendment.article_id))
+        .join(User, User.id == ArticleAssignment.moderator_id)
+        .where(Amendment.status == AmendmentStatus.submitted, Amendment.visibility == Visibility.visible)
+        .group_by(Amendment.round_id, User.id, User.name))
+    figures: dict[tuple[int, int, str], list[int]] = {}
+    for index, rows in enumerate((answered, waiting)):
+        for round_id, user_id, name, count in rows:
+            figures.setdefault((round_id, user_id, name), [0, 0])[index] = count
+    result: dict[int, list[Progress]] = {}
+    for (round_id, _user_id, name), (done, left) in sorted(figures.items(), key=lambda item: (-item[1][0], item[0][2])):
+        result.setdefault(round_id, []).append(Progress(name, done, left))
     return result
+
+
+# --- who answers what ----------------------------------------------------------------------------
+
+
+def assignments(round_: Round) -> dict[int, User]:
+    """Each assigned article of the round (its id) with its moderator."""
+    rows = db.session.execute(sa.select(ArticleAssignment.article_id, User).join(User, User.id == ArticleAssignment.moderator_id)
+                              .where(ArticleAssignment.round_id == round_.id))
+    return {article_id: moderator for article_id, moderator in rows}
+
+
+def assign(actor: User, round_: Round, wanted: dict[int, int | None]) -> int:
+    """Set who answers each article given (a moderator's id, or None for nobody); the articles not
+    given keep theirs. Returns how many changed; each change is an audit event."""
+    from consult.permissions import is_moderator
+
+    current = {row.article_id: row for row in db.session.scalars(
+        sa.select(ArticleAssignment).where(ArticleAssignment.round_id == round_.id))}
+    moderators = {user.id: user for user in db.session.scalars(
+        sa.select(User).where(User.id.in_([m for m in wanted.values() if m]))) if is_moderator(user)}
+    articles = set(db.session.scalars(sa.select(Article.id).where(
+        Article.version_id == round_.version_id, Article.id.in_(list(wanted)))))
+    changed = 0
+    for article_id, moderator_id in wanted.items():
+        row = current.get(article_id)
+        if article_id not in articles or (moderator_id and moderator_id not in moderators):
+            raise ModerationError("not_allowed")
+        if (row.moderator_id if row else None) == moderator_id:
+            continue
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+        if moderator_id:
+            db.session.add(ArticleAssignment(round_id=round_.id, article_id=article_id, moderator_id=moderator_id,
+                                             assigned_by_id=actor.id))
+        audit.record(actor, "assign_article", db.session.get(Article, article_id), round_id=round_.id,
+                     moderator=moderators[moderator_id].name if moderator_id else None,
+                     previous=row.moderator.name if row else None)
+        changed += 1
+    db.session.flush()
+    return changed
 
 
 TRIAGE_PAGE_SIZE = 20
@@ -227,14 +287,19 @@ class TriagePage:
     per_article: dict[int, int] = field(default_factory=dict)
 
 
-def _triage_conditions(round_: Round, filters: AmendmentFilters) -> list:
-    return [Amendment.round_id == round_.id, *filters.conditions()]
+def _triage_conditions(round_: Round, filters: AmendmentFilters, assigned_to: User | None = None) -> list:
+    conditions = [Amendment.round_id == round_.id, *filters.conditions()]
+    if assigned_to is not None:
+        conditions.append(Amendment.article_id.in_(sa.select(ArticleAssignment.article_id).where(
+            ArticleAssignment.round_id == round_.id, ArticleAssignment.moderator_id == assigned_to.id)))
+    return conditions
 
 
-def triage(round_: Round, filters: AmendmentFilters, page: int = 1) -> TriagePage:
+def triage(round_: Round, filters: AmendmentFilters, page: int = 1, assigned_to: User | None = None) -> TriagePage:
     """One page of a round's amendments in the article order, filtered: what the moderators
-    answer. Paginated so the page costs the same whatever the size of the round."""
-    conditions = _triage_conditions(round_, filters)
+    answer (only the articles assigned to `assigned_to`, if given). Paginated so the page costs the
+    same whatever the size of the round."""
+    conditions = _triage_conditions(round_, filters, assigned_to)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(*conditions))
     pages = max(1, -(-total // TRIAGE_PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -320,9 +385,9 @@ def answer_group(moderator: User, kept: Amendment, others: list[Amendment], kept
     return outcome
 
 
-def triage_page_of(amendment: Amendment, filters: AmendmentFilters) -> int | None:
+def triage_page_of(amendment: Amendment, filters: AmendmentFilters, assigned_to: User | None = None) -> int | None:
     """The triage page that shows this amendment under these filters; None if they leave it out."""
-    conditions = _triage_conditions(amendment.round, filters)
+    conditions = _triage_conditions(amendment.round, filters, assigned_to)
     if not db.session.scalar(sa.select(sa.func.count()).select_from(Amendment).where(
             *conditions, Amendment.id == amendment.id)):
         return None

@@ -9,7 +9,9 @@ from consult.charter import services as charter_services
 from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
-from consult.models import Amendment, AmendmentStatus, Comment, Organisation, Round, SavedAnswer, User, Visibility
+from consult.models import (
+    Amendment, AmendmentStatus, Comment, Organisation, Role, Round, SavedAnswer, User, Visibility,
+)
 from consult.moderation import bp, forms, services
 from consult.permissions import Action, authorize, check, checked, requires
 from consult.rounds import services as round_services
@@ -135,14 +137,19 @@ def triage(round_id: int):
     wanted_id = request.args.get("amendment", type=int)
     wanted = db.session.get(Amendment, wanted_id) if wanted_id else None
     if wanted is not None and wanted.round_id == round_.id:
-        page = services.triage_page_of(wanted, filters) or page
+        page = services.triage_page_of(wanted, filters, _assigned_to()) or page
     return _triage_page(round_, filters, page)
+
+
+def _assigned_to():
+    """"Assigned to me" in the triage: the current moderator, else None (every article)."""
+    return current_user if request.args.get("assigned") == "me" else None
 
 
 def _triage_page(round_: Round, filters, page: int, refused: tuple[Amendment, forms.AnswerForm] | None = None,
                  status: int = 200):
     """A page of the triage; a refused answer form is shown as it was sent, with its errors."""
-    result = services.triage(round_, filters, page)
+    result = services.triage(round_, filters, page, _assigned_to())
     answer_forms = {a.id: _answer_form(a) for a in result.items}
     if refused:
         amendment, form = refused
@@ -157,7 +164,8 @@ def _triage_page(round_: Round, filters, page: int, refused: tuple[Amendment, fo
         saved_answers=services.saved_answers(), select_all=request.args.get("select") == "all",
         selected={int(v) for v in request.args.get("select", "").split(",") if v.isdigit() and len(v) < 10},
         overlaps=services.overlaps(round_, groups), languages=services.languages_of_articles(round_, groups),
-        on_page={a.id for a in result.items},
+        on_page={a.id for a in result.items}, assignments=services.assignments(round_),
+        assigned_to_me=_assigned_to() is not None,
         bulk_form=forms.BulkAnswerForm(formdata=None),
     ), status
 
@@ -171,7 +179,7 @@ def _answer_form(amendment: Amendment) -> forms.AnswerForm:
 def _triage_query(filters) -> dict[str, str]:
     """The filters as the triage's query string, kept in its page links and after an answer."""
     values = {"status": filters.status, "language": filters.locale, "region": filters.region,
-              "kind": filters.kind_of_organisation}
+              "kind": filters.kind_of_organisation, "assigned": "me" if _assigned_to() else ""}
     return {key: value for key, value in values.items() if value}
 
 
@@ -301,6 +309,36 @@ def overlap_group(round_id: int, amendment_id: int):
                            passage=excerpt(overlap.base_text, overlap.passages), other_languages=others,
                            supports=amendment_services.support_summaries(overlap.members)), \
         400 if request.method == "POST" else 200
+
+
+@bp.route("/rounds/<int:round_id>/assignments", methods=["GET", "POST"])
+@checked
+def assignments(round_id: int):
+    """The secretariat sets which moderator answers each article's amendments in the round."""
+    round_ = db.get_or_404(Round, round_id)
+    authorize(Action.assign_articles, round_)
+    articles = [article for section in charter_services.load_version(round_.version) for article in section.articles]
+    moderators = db.session.scalars(db.select(User).where(User.role.in_((Role.moderator, Role.secretariat)),
+                                                          User.deleted_at.is_(None)).order_by(User.name)).all()
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = {m.id for m in moderators}
+        wanted = {}
+        everyone = request.form.get("everyone", type=int)
+        current = services.assignments(round_)
+        for article in articles:
+            value = request.form.get(f"article-{article.id}", type=int)
+            if "assign_rest" in request.form:  # every article nobody answers yet, to one moderator
+                if article.id not in current and everyone in chosen:
+                    wanted[article.id] = everyone
+            elif value is not None:
+                wanted[article.id] = value if value in chosen else None
+        changed = services.assign(current_user, round_, wanted)
+        flash(ngettext("%(num)s article assigned.", "%(num)s articles assigned.", changed), "success")
+        return redirect(url_for(".assignments", round_id=round_.id))
+    return render_template("moderation/assignments.html", round=round_, articles=articles, moderators=moderators,
+                           current=services.assignments(round_), form=form,
+                           waiting=round_services.waiting_per_article(round_))
 
 
 @bp.route("/saved-answers", methods=["GET", "POST"])

@@ -124,6 +124,15 @@ def unanswered_counts() -> dict[int, int]:
     return dict(rows.all())
 
 
+def waiting_per_article(round_: Round) -> dict[int, int]:
+    """How many of each article's amendments in the round await an answer."""
+    rows = db.session.execute(
+        sa.select(Amendment.article_id, sa.func.count())
+        .where(Amendment.round_id == round_.id, Amendment.status == AmendmentStatus.submitted)
+        .group_by(Amendment.article_id))
+    return dict(rows.all())
+
+
 def state(round_: Round, now: datetime | None = None) -> RoundState:
     """The phase from the clock, and `concluded` once a closed round has every amendment answered."""
     phase = round_.phase(now)

@@ -121,3 +121,33 @@ def test_overlapping_amendments_are_shown_together_and_answered_in_one_step(page
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"/moderation/rounds/1/overlaps/{first}")
     screenshot(page, "overlap-group-en-390")
+
+
+def test_the_secretariat_assigns_an_article_and_the_moderator_finds_it_assigned_to_them(page, live_server):
+    log_in(page, "secretariat@demo.test")
+    page.goto("/moderation/")
+    page.get_by_role("link", name="Who answers what").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who answers what")
+    round_id = re.search(r"/rounds/(\d+)/", page.url)[1]
+    page.get_by_label(re.compile("Right to housing")).select_option(label="Inès Lambert")
+    page.get_by_role("button", name="Save who answers what").click()
+    expect(page.get_by_role("status")).to_contain_text("1 article assigned.")
+    expect(page.get_by_label(re.compile("Right to housing"))).to_have_value(re.compile(r"\d+"))
+    screenshot(page, "assignments-en-1280")
+    for locale in ("fr", "es"):
+        page.goto(page.url.split("?")[0] + f"?lang={locale}")
+        screenshot(page, f"assignments-{locale}-1280")
+    page.goto("/?lang=en")
+    log_out(page)
+
+    log_in(page, "moderator@demo.test")
+    page.goto(f"/moderation/rounds/{round_id}/triage")
+    page.get_by_label("Articles").select_option(label="Assigned to me")
+    page.get_by_role("button", name="Apply").click()
+    headings = page.locator("section.triage-group h2")
+    expect(headings.first).to_contain_text("Right to housing")
+    assert all("Right to housing" in headings.nth(i).inner_text() for i in range(headings.count()))
+    expect(page.locator(".article-holder").first).to_contain_text("Answered by Inès Lambert")
+    screenshot(page, "triage-assigned-to-me-en-1280")
+    page.goto("/moderation/")
+    expect(page.locator("main")).to_contain_text(re.compile(r"Inès Lambert: \d+ answered, \d+ waiting"))
