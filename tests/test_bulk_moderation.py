@@ -151,6 +151,8 @@ def test_saved_answers_are_listed_edited_and_deleted_without_touching_answers(cl
     (amendment,) = add_amendments(open_round, article, [make_user()], 1)
     client.post(f"/moderation/rounds/{open_round.id}/bulk-answer", data={
         "selected": [str(amendment.id)], "status": "rejected", "answer_en": item.text_en, "confirm": "1"})
+    asked = client.get(f"/moderation/saved-answers/{item.id}/delete")  # it asks first, deleting nothing
+    assert asked.status_code == 200 and "Delete it" in asked.get_data(as_text=True) and count_rows(SavedAnswer) == 1
     assert client.post(f"/moderation/saved-answers/{item.id}/delete").status_code == 302
     db.session.expire_all()
     assert count_rows(SavedAnswer) == 0

@@ -350,8 +350,7 @@ def saved_answers():
                                       texts={loc: form[f"text_{loc}"].data for loc in ("en", "fr", "es")})
         flash(_("Saved answer added."), "success")
         return redirect(url_for(".saved_answers"))
-    return render_template("moderation/saved_answers.html", items=services.saved_answers(), form=form,
-                           delete_form=ConfirmForm()), 400 if request.method == "POST" else 200
+    return render_template("moderation/saved_answers.html", items=services.saved_answers(), form=form), 400 if request.method == "POST" else 200
 
 
 @bp.route("/saved-answers/<int:item_id>", methods=["GET", "POST"])
@@ -368,14 +367,18 @@ def saved_answer(item_id: int):
         400 if request.method == "POST" else 200
 
 
-@bp.route("/saved-answers/<int:item_id>/delete", methods=["POST"])
+@bp.route("/saved-answers/<int:item_id>/delete", methods=["GET", "POST"])
 @requires(Action.manage_saved_answers)
 def delete_saved_answer(item_id: int):
+    """Asks first: a saved answer deleted by a slip of the mouse would have to be typed again in
+    three languages."""
     item = db.get_or_404(SavedAnswer, item_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         services.delete_answer_template(current_user, item)
         flash(_("Saved answer deleted. The answers given with it stay as they are."), "info")
-    return redirect(url_for(".saved_answers"))
+        return redirect(url_for(".saved_answers"))
+    return render_template("moderation/delete_saved_answer.html", item=item, form=form)
 
 
 @bp.route("/rounds/<int:round_id>/record", methods=["GET", "POST"])
