@@ -465,9 +465,36 @@ def apply_all(moderator: User, article: Article, *, expected: list[int], permitt
     plan = plan_apply_all(article, permitted)
     if sorted(a.id for a in plan.clean) != sorted(expected) or not plan.clean:
         raise ConsolidationError("changed")
+    _write(moderator, plan)
+    return plan
+
+
+def _write(moderator: User, plan: ApplyAllPlan) -> None:
+    article = plan.article
     for locale, (title, body) in plan.results.items():
         charter.update_article_text(article, locale, title=title, body=body, expected_revision=plan.revisions[locale])
     for amendment in plan.clean:
         _record_incorporation(moderator, article, amendment)
     audit.record(moderator, "apply_all_clean", article, amendments=[a.id for a in plan.clean])
-    return plan
+
+
+def plan_apply_all_version(version: Version, permitted=lambda amendment: True) -> list[ApplyAllPlan]:
+    """"Apply all that merge cleanly" for every article of the version that has accepted amendments
+    waiting: one plan per article, in the charter's order."""
+    waiting = set(db.session.scalars(
+        _accepted_of(version).join(Article, Article.id == Amendment.article_id)
+        .where(_is_pending_clause()).with_only_columns(Article.lineage_id).distinct()))
+    return [plan_apply_all(article, permitted) for article in articles(version) if article.lineage_id in waiting]
+
+
+def apply_all_version(moderator: User, version: Version, *, expected: dict[int, list[int]],
+                      permitted=lambda amendment: True) -> list[ApplyAllPlan]:
+    """Apply what the version's preview showed, article by article, all or nothing: one article's
+    plan differing from what was confirmed (someone acted meanwhile) stops it before any change."""
+    plans = [plan for plan in plan_apply_all_version(version, permitted) if plan.clean]
+    if {plan.article.id: sorted(a.id for a in plan.clean) for plan in plans} != \
+            {article_id: sorted(ids) for article_id, ids in expected.items() if ids} or not plans:
+        raise ConsolidationError("changed")
+    for plan in plans:
+        _write(moderator, plan)
+    return plans

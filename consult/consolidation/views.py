@@ -176,6 +176,47 @@ def apply_all(article_id: int):
     return redirect(url_for(".article", article_id=article.id))
 
 
+@bp.route("/<int:version_id>/apply-all", methods=["POST"])
+@checked
+def apply_all_version_preview(version_id: int):
+    """Every article's "apply all that merge cleanly" at once: what each would take in and leave."""
+    version = db.get_or_404(Version, version_id)
+    authorize(Action.consolidate, version)
+    _checked_form()
+    plans = services.plan_apply_all_version(version, lambda a: check(Action.consolidate, a))
+    return render_template("consolidation/apply_all_version.html", version=version, plans=plans,
+                           clean=sum(len(plan.clean) for plan in plans))
+
+
+@bp.route("/<int:version_id>/apply-all/confirm", methods=["POST"])
+@checked
+def apply_all_version(version_id: int):
+    version = db.get_or_404(Version, version_id)
+    authorize(Action.consolidate, version)
+    _checked_form()
+    expected: dict[int, list[int]] = {}
+    for value in request.form.getlist("amendment"):
+        article_id, _sep, amendment_id = value.partition(":")
+        if article_id.isdigit() and amendment_id.isdigit() and len(value) < 21:
+            expected.setdefault(int(article_id), []).append(int(amendment_id))
+    try:
+        plans = services.apply_all_version(current_user, version, expected=expected,
+                                           permitted=lambda a: check(Action.consolidate, a))
+    except (services.ConsolidationError, StaleText) as error:
+        db.session.rollback()  # all or nothing: an article written before the refusal is undone
+        flash(_error(error) if isinstance(error, services.ConsolidationError) else ERRORS["changed"]({}), "error")
+        return redirect(url_for(".overview", version_id=version.id))
+    applied = sum(len(plan.clean) for plan in plans)
+    if len(plans) == 1:
+        flash(ngettext("%(num)s amendment incorporated in one article.",
+                       "%(num)s amendments incorporated in one article.", applied), "success")
+    else:
+        flash(ngettext("%(num)s amendment incorporated in %(articles)s articles.",
+                       "%(num)s amendments incorporated in %(articles)s articles.", applied, articles=len(plans)),
+              "success")
+    return redirect(url_for(".overview", version_id=version.id))
+
+
 @bp.route("/articles/<int:article_id>/incorporate/<int:amendment_id>", methods=["POST"])
 @checked
 def incorporate(article_id: int, amendment_id: int):

@@ -6,8 +6,10 @@ home page) and applies every accepted amendment of both (merge + save + provenan
 the same pace (one of the small one, ten of the full one …), so that the per-amendment costs, full
 / small, are a ratio that holds on any machine and under any background load. With --routes every
 amendment goes through the workbench's own pages instead (the article, the merge, the
-confirmation), each request in its own app context, as a moderator would apply it.
-Run: .venv/bin/python tests/bench/bench_consolidation.py [--database URL] [--routes]
+confirmation), each request in its own app context, as a moderator would apply it. With --apply-all
+each version's amendments go in at once, through "apply all that merge cleanly, in every article"
+(its preview, then its confirmation), the small one's and the full one's in turn.
+Run: .venv/bin/python tests/bench/bench_consolidation.py [--database URL] [--routes | --apply-all]
 (the database is emptied; SQLite in a temporary directory by default)
 """
 
@@ -96,7 +98,8 @@ def pending_pairs(new) -> list[tuple[int, int]]:
     return [(by_lineage[lineage], amendment_id) for lineage, amendment_id in rows]
 
 
-def run(app, n_articles: int, sizes: dict[str, int], through_routes: bool = False, repeats: int = 5) -> dict:
+def run(app, n_articles: int, sizes: dict[str, int], through_routes: bool = False, repeats: int = 5,
+        all_at_once: bool = False) -> dict:
     """Both consultations in one database; their amendments applied interleaved (one of the small
     one, then as many of the full one as keep both at the same pace), so that any load on the
     machine weighs on both alike."""
@@ -140,6 +143,12 @@ def run(app, n_articles: int, sizes: dict[str, int], through_routes: bool = Fals
         for key in ("overview_page", "home_page"):
             figures[label][key] = statistics.median(figures[label][key])
 
+    if all_at_once:
+        for label, n in sizes.items():
+            _all_at_once(client, new[label], figures[label])
+            figures[label]["per_amendment_ms"] = figures[label]["apply_all"] / n * 1000
+        engine.dispose()
+        return figures
     apply = functools.partial(_through_route, client) if through_routes else functools.partial(_through_services, app)
     schedule = sorted(((k + 0.5) / len(pairs[label]), label, pair)
                       for label in sizes for k, pair in enumerate(pairs[label]))  # the same pace for each
@@ -165,6 +174,20 @@ def _through_services(app, article_id: int, amendment_id: int) -> bool:
                                       expected_revision=article.exact_text("en").revision)
         db.session.commit()
         return body.clean
+
+
+def _all_at_once(client, version_id: int, figures: dict) -> None:
+    """The version's preview, then its confirmation: what a moderator does to apply every clean one."""
+    start = time.perf_counter()
+    preview = client.post(f"/consolidation/{version_id}/apply-all")
+    figures["preview"] = time.perf_counter() - start
+    assert preview.status_code == 200
+    confirmed = re.findall(r'name="amendment" value="(\d+:\d+)"', preview.get_data(as_text=True))
+    start = time.perf_counter()
+    assert client.post(f"/consolidation/{version_id}/apply-all/confirm", data={"amendment": confirmed}).status_code == 302
+    figures["confirm"] = time.perf_counter() - start
+    figures["apply_all"] = figures["preview"] + figures["confirm"]
+    figures["conflicts"] = 0
 
 
 FORM_FIELD = re.compile(r'name="(revision|title)" value="([^"]*)"|<textarea name="body"[^>]*>(.*?)</textarea>', re.S)
@@ -195,16 +218,22 @@ def main() -> None:
     parser.add_argument("--amendments", type=int, default=2000)
     parser.add_argument("--routes", action="store_true",
                         help="apply through the workbench's own routes (requests) rather than its services")
+    parser.add_argument("--apply-all", action="store_true",
+                        help="apply each version's amendments at once: preview and confirm of every article")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         uri = args.database or f"sqlite:///{tmp}/bench.sqlite"
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "WTF_CSRF_ENABLED": False}, instance_path=tmp)
         sizes = {"small": args.amendments // 10, "full": args.amendments}
-        figures = run(app, args.articles, sizes, args.routes)
+        figures = run(app, args.articles, sizes, args.routes, all_at_once=args.apply_all)
     small, big = figures["small"], figures["full"]
-    print(f"database: {uri.split(':')[0]}; {args.articles} articles; applied through "
-          f"{'the workbench routes' if args.routes else 'the services'}, both sizes in one database, interleaved")
+    way = ("'apply all that merge cleanly, in every article'" if args.apply_all else
+           "the workbench routes" if args.routes else "the services")
+    print(f"database: {uri.split(':')[0]}; {args.articles} articles; applied through {way}, both sizes in one database")
+    if args.apply_all:
+        for label in sizes:
+            print(f"{label:5}: preview {figures[label]['preview']:.1f} s, confirm {figures[label]['confirm']:.1f} s")
     for label, n in sizes.items():
         f = figures[label]
         print(f"{label:5} {n:5} amendments: start {f['start']:.2f} s, overview page {f['overview_page'] * 1000:.0f} ms "
