@@ -144,13 +144,18 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+# Index rows are never loaded as objects, so a delete need not look for them in the session (which
+# costs a scan of every object it holds, each time: 2,000 incorporations in one request paid that).
+_UNSYNCHRONISED = {"synchronize_session": False}
+
+
 def remove(keys: list[int]) -> None:
     if keys:
-        db.session.execute(sa.delete(SearchEntry).where(SearchEntry.key.in_(keys)))
+        db.session.execute(sa.delete(SearchEntry).where(SearchEntry.key.in_(keys)), execution_options=_UNSYNCHRONISED)
 
 
 def remove_where(*conditions) -> None:
-    db.session.execute(sa.delete(SearchEntry).where(*conditions))
+    db.session.execute(sa.delete(SearchEntry).where(*conditions), execution_options=_UNSYNCHRONISED)
 
 
 def put(entries: list[Entry]) -> None:
