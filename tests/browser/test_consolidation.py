@@ -119,3 +119,32 @@ def test_consolidate_publish_and_read(page):
     screenshot(page, "compare-en-1280")
     page.goto("/charter/")
     expect(page.get_by_text("Digital rights", exact=False).or_(page.get_by_text("Droits numériques"))).to_be_visible()
+
+
+def test_apply_all_that_merge_cleanly_in_every_article_at_once(page):
+    log_in(page, "moderator@demo.test")
+    close_round(page, "Global online consultation")
+    close_round(page, "Asia-Pacific regional consultation")
+    overview = start_consolidation(page)
+    before = int(page.locator(".key-figures strong").first.inner_text())
+    page.get_by_role("button", name="Apply all that merge cleanly, in every article…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Apply all that merge cleanly, in every article")
+    articles = page.locator("section.apply-all-article")
+    expect(articles.first).to_be_visible()
+    confirm = page.get_by_role("button", name=re.compile(r"Confirm: incorporate \d+ amendments?"))
+    applied = int(re.search(r"\d+", confirm.inner_text())[0])
+    assert 0 < applied <= before
+    expect(page.locator("main")).to_contain_text("In conflict")  # Article I's third amendment clashes
+    change = page.locator("section.apply-all-article details").first
+    change.get_by_text("See the change to the text").click()
+    expect(change.locator(".redline").first).to_be_visible()
+    screenshot(page, "apply-all-version-en-1280")
+    confirm.click()
+    expect(page.get_by_role("status")).to_contain_text(re.compile(rf"{applied} amendments? incorporated in"))
+    assert int(page.locator(".key-figures strong").first.inner_text()) == before - applied
+    for locale in ("fr", "es"):
+        page.goto(overview + f"?lang={locale}")
+        form = page.locator("form.apply-all")
+        form.evaluate(f"form => form.action += '?lang={locale}'")  # a logged-in person's own language wins otherwise
+        form.locator("button").click()
+        screenshot(page, f"apply-all-version-{locale}-1280")
