@@ -37,6 +37,13 @@ def _checked_form() -> None:
         abort(400)
 
 
+def _version_posted_to(version_id: int) -> Version:
+    version = db.get_or_404(Version, version_id)
+    authorize(Action.consolidate, version)
+    _checked_form()
+    return version
+
+
 def _article(article_id: int):
     article = services.load_article(article_id) or abort(404)
     authorize(Action.consolidate, article.version)
@@ -180,9 +187,7 @@ def apply_all(article_id: int):
 @checked
 def apply_all_version_preview(version_id: int):
     """Every article's "apply all that merge cleanly" at once: what each would take in and leave."""
-    version = db.get_or_404(Version, version_id)
-    authorize(Action.consolidate, version)
-    _checked_form()
+    version = _version_posted_to(version_id)
     plans = services.plan_apply_all_version(version, lambda a: check(Action.consolidate, a))
     return render_template("consolidation/apply_all_version.html", version=version, plans=plans,
                            clean=sum(len(plan.clean) for plan in plans))
@@ -191,9 +196,7 @@ def apply_all_version_preview(version_id: int):
 @bp.route("/<int:version_id>/apply-all/confirm", methods=["POST"])
 @checked
 def apply_all_version(version_id: int):
-    version = db.get_or_404(Version, version_id)
-    authorize(Action.consolidate, version)
-    _checked_form()
+    version = _version_posted_to(version_id)
     expected: dict[int, list[int]] = {}
     for value in request.form.getlist("amendment"):
         article_id, _sep, amendment_id = value.partition(":")
