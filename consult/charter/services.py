@@ -2,6 +2,7 @@
 and keeping translations aligned."""
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -115,30 +116,45 @@ class Neighbours:
     next: Article | None
 
 
+# The article page's queries are built once per process, their values bound at each request:
+# building a statement with subqueries costs more than running it on a warm database.
+
+
+@functools.cache
+def _neighbours() -> sa.Select:
+    in_version = Article.version_id == sa.bindparam("version_id")
+    before = sa.select(sa.func.max(Article.position)).where(in_version, Article.position < sa.bindparam("position"))
+    after = sa.select(sa.func.min(Article.position)).where(in_version, Article.position > sa.bindparam("position"))
+    return sa.select(Article).where(in_version, Article.position.in_(before.union_all(after))) \
+        .options(joinedload(Article.texts))
+
+
 def neighbours(article: Article) -> Neighbours:
     """The articles before and after this one, with their texts: one query."""
-    in_version = Article.version_id == article.version_id
-    before = sa.select(sa.func.max(Article.position)).where(in_version, Article.position < article.position)
-    after = sa.select(sa.func.min(Article.position)).where(in_version, Article.position > article.position)
-    found = db.session.scalars(
-        sa.select(Article).where(in_version, Article.position.in_(before.union_all(after)))
-        .options(joinedload(Article.texts))
-    ).unique().all()
+    found = db.session.scalars(_neighbours(), {"version_id": article.version_id, "position": article.position}) \
+        .unique().all()
     return Neighbours(
         previous=next((a for a in found if a.position < article.position), None),
         next=next((a for a in found if a.position > article.position), None),
     )
 
 
+@functools.cache
+def _rounds_with_counts() -> sa.Select:
+    amendments = sa.select(sa.func.count()).where(
+        *_COUNTED_AMENDMENTS, Amendment.round_id == Round.id, Amendment.article_id == sa.bindparam("article_id")
+    ).scalar_subquery()
+    comments = sa.select(sa.func.count()).where(
+        *_COUNTED_COMMENTS, Comment.round_id == Round.id, Comment.article_id == sa.bindparam("article_id")
+    ).scalar_subquery()
+    return sa.select(Round, amendments, comments).where(Round.version_id == sa.bindparam("version_id")) \
+        .order_by(Round.opens_at)
+
+
 def rounds_with_counts(article: Article) -> tuple[list[Round], dict[int, tuple[int, int]]]:
     """For the article page: the rounds of its version and, for each round's tab, the article's
     (amendments, comments) in it, counted as thread_counts() counts them: one query."""
-    amendments = sa.select(sa.func.count()).where(
-        *_COUNTED_AMENDMENTS, Amendment.round_id == Round.id, Amendment.article_id == article.id).scalar_subquery()
-    comments = sa.select(sa.func.count()).where(
-        *_COUNTED_COMMENTS, Comment.round_id == Round.id, Comment.article_id == article.id).scalar_subquery()
-    rows = db.session.execute(
-        sa.select(Round, amendments, comments).where(Round.version_id == article.version_id).order_by(Round.opens_at)).all()
+    rows = db.session.execute(_rounds_with_counts(), {"article_id": article.id, "version_id": article.version_id}).all()
     return [row[0] for row in rows], {row[0].id: (row[1], row[2]) for row in rows if row[1] or row[2]}
 
 
@@ -410,35 +426,42 @@ def compare(old: Version, new: Version) -> list[tuple[Article | None, Article | 
     return pairs + [(a, None) for a in old_articles if a.lineage_id in by_lineage]
 
 
-def _older_unanswered(article: Article) -> sa.Select:
+def _older_unanswered(lineage_id, version_id) -> sa.Select:
     return (sa.select(Amendment).join(Article, Article.id == Amendment.article_id)
-            .where(Article.lineage_id == article.lineage_id, Article.version_id != article.version_id,
+            .where(Article.lineage_id == lineage_id, Article.version_id != version_id,
                    Amendment.status == AmendmentStatus.submitted, Amendment.kind == AmendmentKind.modify))
 
 
-def _incorporated_into(article: Article) -> sa.Select:
+def _incorporated_into(article_id) -> sa.Select:
     return sa.select(Amendment).join(Incorporation, Incorporation.amendment_id == Amendment.id) \
-        .where(Incorporation.article_id == article.id)
+        .where(Incorporation.article_id == article_id)
 
 
 def older_unanswered(article: Article) -> list[Amendment]:
     """Amendments still awaiting an answer on earlier versions of this article (same lineage)."""
-    return list(db.session.scalars(_older_unanswered(article).order_by(Amendment.id)))
+    return list(db.session.scalars(_older_unanswered(article.lineage_id, article.version_id).order_by(Amendment.id)))
 
 
 def incorporated_into(article: Article) -> list[Amendment]:
-    return list(db.session.scalars(_incorporated_into(article).order_by(Incorporation.at)))
+    return list(db.session.scalars(_incorporated_into(article.id).order_by(Incorporation.at)))
+
+
+@functools.cache
+def _history() -> sa.Select:
+    incorporated = _incorporated_into(sa.bindparam("article_id")) \
+        .add_columns(sa.literal(0).label("which"), Incorporation.at.label("at"))
+    older = _older_unanswered(sa.bindparam("lineage_id"), sa.bindparam("version_id")) \
+        .add_columns(sa.literal(1).label("which"), sa.null().label("at"))  # by id
+    both = sa.union_all(incorporated, older).subquery()
+    return sa.select(aliased(Amendment, both), both.c.which).order_by(both.c.which, both.c.at, both.c.id)
 
 
 def history_of(article: Article) -> tuple[list[Amendment], list[Amendment]]:
     """(incorporated_into(), older_unanswered()) in one query, for the article page."""
-    incorporated = _incorporated_into(article).add_columns(sa.literal(0).label("which"), Incorporation.at.label("at"))
-    older = _older_unanswered(article).add_columns(sa.literal(1).label("which"), sa.null().label("at"))  # by id
-    both = sa.union_all(incorporated, older).subquery()
-    amendment = aliased(Amendment, both)
     lists: tuple[list, list] = ([], [])
-    for row in db.session.execute(sa.select(amendment, both.c.which).order_by(both.c.which, both.c.at, both.c.id)):
-        lists[row[1]].append(row[0])
+    values = {"article_id": article.id, "lineage_id": article.lineage_id, "version_id": article.version_id}
+    for amendment, which in db.session.execute(_history(), values):
+        lists[which].append(amendment)
     return lists
 
 
