@@ -448,6 +448,8 @@ def test_the_secretariat_assigns_articles_and_each_moderator_finds_theirs(app, c
     assert client.post(f"/moderation/rounds/{open_round.id}/assignments", data={
         f"article-{first.id}": ines.id, f"article-{second.id}": participant.id}).status_code == 302
     assert count_rows(ArticleAssignment) == 1  # a participant is nobody to assign: that article stays free
+    client.post(f"/moderation/rounds/{open_round.id}/assignments", data={f"article-{first.id}": participant.id})
+    assert db.session.scalar(sa.select(ArticleAssignment.moderator_id)) == ines.id  # nor does it unassign
     assert client.post(f"/moderation/rounds/{open_round.id}/assignments", data={
         "everyone": omar.id, "assign_rest": "1"}).status_code == 302
     holders = dict(db.session.execute(sa.select(ArticleAssignment.article_id, ArticleAssignment.moderator_id)).all())

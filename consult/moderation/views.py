@@ -331,8 +331,8 @@ def assignments(round_id: int):
             if "assign_rest" in request.form:  # every article nobody answers yet, to one moderator
                 if article.id not in current and everyone in chosen:
                     wanted[article.id] = everyone
-            elif value is not None:
-                wanted[article.id] = value if value in chosen else None
+            elif value == 0 or value in chosen:  # anything else (not a moderator) changes nothing
+                wanted[article.id] = value or None
         changed = services.assign(current_user, round_, wanted)
         flash(ngettext("%(num)s article assigned.", "%(num)s articles assigned.", changed), "success")
         return redirect(url_for(".assignments", round_id=round_.id))
