@@ -39,6 +39,14 @@ class Merge:
 
 def edits(base: str, other: str) -> list[Edit]:
     """The edits that turn `base` into `other`, as replaced ranges of `base`."""
+    return list(_edits(base, other))
+
+
+@functools.lru_cache(maxsize=2048)
+def _edits(base: str, other: str) -> tuple[Edit, ...]:
+    """Kept: applying one amendment asks for the same edits (those already made to the article,
+    those it proposes) on the workbench, in the merge preview and at the confirmation, and the
+    edits already made grow with every amendment taken in."""
     diffs = _word_diffs(base, other)
     result: list[Edit] = []
     position = 0
@@ -59,7 +67,7 @@ def edits(base: str, other: str) -> list[Edit]:
             pending = Edit(pending.start, pending.end, pending.text + chunk)
     if pending:
         result.append(pending)
-    return result
+    return tuple(result)
 
 
 def _overlap(a: Edit, b: Edit) -> bool:
@@ -137,19 +145,12 @@ class OverlapGroup:
     passages: tuple[tuple[int, int], ...]  # the ranges of the base text they change together, in order
 
 
-@functools.lru_cache(maxsize=20_000)
-def _spans(base: str, text: str) -> tuple[tuple[int, int], ...]:
-    """The ranges of `base` that `text` changes. Kept, as a triage page asks again for the same
-    amendments' ranges each time it is shown."""
-    return tuple((edit.start, edit.end) for edit in edits(base, text))
-
-
 def overlap_groups(base: str, proposals: dict) -> list[OverlapGroup]:
     """Proposed texts of one base text whose edits touch the same words (as `merge` would find
     them colliding), as groups: A overlapping B and B overlapping C make one group of three. One
     sweep over the edits sorted by where they start, so a thousand proposals cost no more than
     their diffs."""
-    spans = sorted((start, end, key) for key, text in proposals.items() for start, end in _spans(base, text))
+    spans = sorted((edit.start, edit.end, key) for key, text in proposals.items() for edit in _edits(base, text))
     parent = {key: key for key in proposals}
 
     def root(key):

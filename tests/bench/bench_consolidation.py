@@ -10,6 +10,8 @@ confirmation), each request in its own app context, as a moderator would apply i
 each version's amendments go in at once, through "apply all that merge cleanly, in every article"
 (its preview, then its confirmation), the small one's and the full one's in turn.
 Run: .venv/bin/python tests/bench/bench_consolidation.py [--database URL] [--routes | --apply-all]
+     [--amendments N] [--small M] (M instead of a tenth: with 40 articles, 2,000 against 4,000
+     compares two consultations whose workbench pages are both full, 20 pending cards a page)
 (the database is emptied; SQLite in a temporary directory by default)
 """
 
@@ -216,6 +218,7 @@ def main() -> None:
     parser.add_argument("--database")
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--amendments", type=int, default=2000)
+    parser.add_argument("--small", type=int, help="amendments of the smaller consultation (default: a tenth)")
     parser.add_argument("--routes", action="store_true",
                         help="apply through the workbench's own routes (requests) rather than its services")
     parser.add_argument("--apply-all", action="store_true",
@@ -225,7 +228,7 @@ def main() -> None:
         uri = args.database or f"sqlite:///{tmp}/bench.sqlite"
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "WTF_CSRF_ENABLED": False}, instance_path=tmp)
-        sizes = {"small": args.amendments // 10, "full": args.amendments}
+        sizes = {"small": args.small or args.amendments // 10, "full": args.amendments}
         figures = run(app, args.articles, sizes, args.routes, all_at_once=args.apply_all)
     small, big = figures["small"], figures["full"]
     way = ("'apply all that merge cleanly, in every article'" if args.apply_all else
