@@ -10,8 +10,8 @@ from consult.amendments.services import AmendmentFilters
 from consult.database import lock_row
 from consult.extensions import db
 from consult.models import (
-    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleAssignment, Comment, Report, Round, User, Visibility,
-    utcnow,
+    Amendment, AmendmentKind, AmendmentStatus, Article, ArticleAssignment, Comment, Report, Role, Round, User,
+    Visibility, utcnow,
 )
 from consult import signals
 from consult.moderation import audit
@@ -251,8 +251,8 @@ def assign(actor: User, round_: Round, wanted: dict[int, int | None]) -> int:
         sa.select(ArticleAssignment).where(ArticleAssignment.round_id == round_.id))}
     moderators = {user.id: user for user in db.session.scalars(
         sa.select(User).where(User.id.in_([m for m in wanted.values() if m]))) if is_moderator(user)}
-    articles = set(db.session.scalars(sa.select(Article.id).where(
-        Article.version_id == round_.version_id, Article.id.in_(list(wanted)))))
+    articles = {article.id: article for article in db.session.scalars(sa.select(Article).where(
+        Article.version_id == round_.version_id, Article.id.in_(list(wanted))))}
     changed = 0
     for article_id, moderator_id in wanted.items():
         row = current.get(article_id)
@@ -266,12 +266,25 @@ def assign(actor: User, round_: Round, wanted: dict[int, int | None]) -> int:
         if moderator_id:
             db.session.add(ArticleAssignment(round_id=round_.id, article_id=article_id, moderator_id=moderator_id,
                                              assigned_by_id=actor.id))
-        audit.record(actor, "assign_article", db.session.get(Article, article_id), round_id=round_.id,
+        audit.record(actor, "assign_article", articles[article_id], round_id=round_.id,
                      moderator=moderators[moderator_id].name if moderator_id else None,
                      previous=row.moderator.name if row else None)
         changed += 1
     db.session.flush()
     return changed
+
+
+def assign_unassigned(actor: User, round_: Round, moderator_id: int) -> int:
+    """Every article of the round nobody answers yet, to one moderator."""
+    taken = set(db.session.scalars(sa.select(ArticleAssignment.article_id).where(ArticleAssignment.round_id == round_.id)))
+    free = db.session.scalars(sa.select(Article.id).where(Article.version_id == round_.version_id))
+    return assign(actor, round_, {article_id: moderator_id for article_id in free if article_id not in taken})
+
+
+def moderators() -> list[User]:
+    """Who can be given articles to answer."""
+    return list(db.session.scalars(sa.select(User).where(User.role.in_((Role.moderator, Role.secretariat)),
+                                                         User.deleted_at.is_(None)).order_by(User.name)))
 
 
 TRIAGE_PAGE_SIZE = 20
@@ -316,6 +329,11 @@ def triage(round_: Round, filters: AmendmentFilters, page: int = 1, assigned_to:
     return TriagePage(items=items, total=total, page=page, pages=pages, per_article=per_article)
 
 
+# A change still to weigh beside others: not withdrawn, not hidden, not already taken into a new version.
+_STANDING = (Amendment.visibility == Visibility.visible,
+             Amendment.status.not_in((AmendmentStatus.withdrawn, AmendmentStatus.incorporated)))
+
+
 @dataclass(frozen=True)
 class Overlap:
     """Amendments of one article, in one language and on one base text, whose edits touch the same
@@ -337,8 +355,7 @@ def overlaps(round_: Round, article_ids) -> dict[int, Overlap]:
     rows = db.session.execute(
         sa.select(Amendment.id, Amendment.article_id, Amendment.locale, Amendment.base_text, Amendment.body)
         .where(Amendment.round_id == round_.id, Amendment.article_id.in_(list(article_ids)),
-               Amendment.kind == AmendmentKind.modify, Amendment.visibility == Visibility.visible,
-               Amendment.status.not_in((AmendmentStatus.withdrawn, AmendmentStatus.incorporated)))
+               Amendment.kind == AmendmentKind.modify, *_STANDING)
         .order_by(Amendment.id)).all() if article_ids else []
     by_base: dict[tuple, dict[int, str]] = {}
     for row in rows:
@@ -350,6 +367,16 @@ def overlaps(round_: Round, article_ids) -> dict[int, Overlap]:
             overlap = Overlap(article_id, locale, base_text, group.members, group.passages)
             found.update(dict.fromkeys(group.members, overlap))
     return found
+
+
+def in_other_languages(round_: Round, overlap: Overlap, limit: int = 100) -> list:
+    """(id, locale, title) of the standing amendments of the group's article in other languages: they
+    cannot be compared word for word with the group, so they are listed beside it."""
+    return db.session.execute(
+        sa.select(Amendment.id, Amendment.locale, Amendment.title)
+        .where(Amendment.round_id == round_.id, Amendment.article_id == overlap.article_id,
+               Amendment.locale != overlap.locale, *_STANDING)
+        .order_by(Amendment.id).limit(limit)).all()
 
 
 def languages_of_articles(round_: Round, article_ids) -> dict[int, dict[str, int]]:

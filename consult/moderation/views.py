@@ -10,7 +10,7 @@ from consult.contributions import RoundClosed, new_submission_token
 from consult.extensions import ContributionLimitReached, db, spend_contribution
 from consult.forms import ConfirmForm
 from consult.models import (
-    Amendment, AmendmentStatus, Comment, Organisation, Role, Round, SavedAnswer, User, Visibility,
+    Amendment, AmendmentStatus, Comment, Organisation, Round, SavedAnswer, User,
 )
 from consult.moderation import bp, forms, services
 from consult.permissions import Action, authorize, check, checked, requires
@@ -298,15 +298,10 @@ def overlap_group(round_id: int, amendment_id: int):
             reason = ERRORS[code]() if code in ERRORS else code
             flash(_("Amendment %(id)s was not answered: %(reason)s", id=refused.id, reason=reason), "error")
         return redirect(url_for(".triage", round_id=round_.id, amendment=kept.id))
-    others = db.session.execute(
-        db.select(Amendment.id, Amendment.locale, Amendment.title)
-        .where(Amendment.round_id == round_.id, Amendment.article_id == amendment.article_id,
-               Amendment.locale != overlap.locale, Amendment.visibility == Visibility.visible,
-               Amendment.status.not_in((AmendmentStatus.withdrawn, AmendmentStatus.incorporated)))
-        .order_by(Amendment.id).limit(100)).all()
     return render_template("moderation/overlap_group.html", round=round_, overlap=overlap, members=members,
                            answerable={a.id for a in answerable}, form=form, expected=expected,
-                           passage=excerpt(overlap.base_text, overlap.passages), other_languages=others,
+                           passage=excerpt(overlap.base_text, overlap.passages),
+                           other_languages=services.in_other_languages(round_, overlap),
                            supports=amendment_services.support_summaries(overlap.members)), \
         400 if request.method == "POST" else 200
 
@@ -318,22 +313,19 @@ def assignments(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     authorize(Action.assign_articles, round_)
     articles = [article for section in charter_services.load_version(round_.version) for article in section.articles]
-    moderators = db.session.scalars(db.select(User).where(User.role.in_((Role.moderator, Role.secretariat)),
-                                                          User.deleted_at.is_(None)).order_by(User.name)).all()
+    moderators = services.moderators()
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         chosen = {m.id for m in moderators}
-        wanted = {}
-        everyone = request.form.get("everyone", type=int)
-        current = services.assignments(round_)
-        for article in articles:
-            value = request.form.get(f"article-{article.id}", type=int)
-            if "assign_rest" in request.form:  # every article nobody answers yet, to one moderator
-                if article.id not in current and everyone in chosen:
-                    wanted[article.id] = everyone
-            elif value == 0 or value in chosen:  # anything else (not a moderator) changes nothing
-                wanted[article.id] = value or None
-        changed = services.assign(current_user, round_, wanted)
+        if "assign_rest" in request.form:
+            everyone = request.form.get("everyone", type=int)
+            changed = services.assign_unassigned(current_user, round_, everyone) if everyone in chosen else 0
+        else:
+            values = {article.id: request.form.get(f"article-{article.id}", type=int) for article in articles}
+            # anything but a moderator or "nobody" (0) changes nothing
+            changed = services.assign(current_user, round_, {article_id: value or None
+                                                             for article_id, value in values.items()
+                                                             if value == 0 or value in chosen})
         flash(ngettext("%(num)s article assigned.", "%(num)s articles assigned.", changed), "success")
         return redirect(url_for(".assignments", round_id=round_.id))
     return render_template("moderation/assignments.html", round=round_, articles=articles, moderators=moderators,
