@@ -142,6 +142,9 @@ def test_the_secretariat_assigns_an_article_and_the_moderator_finds_it_assigned_
     for locale in ("fr", "es"):
         page.goto(page.url.split("?")[0] + f"?lang={locale}")
         screenshot(page, f"assignments-{locale}-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "assignments-es-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/?lang=en")
     log_out(page)
 
